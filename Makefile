@@ -1,0 +1,50 @@
+# Luz: two commands for a newcomer.
+#   make run    set up everything missing and start the assistant
+#   make test   set up everything missing and run every test
+SHELL := /bin/bash
+PY := .venv/bin/python
+RASA := .venv/bin/rasa
+VENV := .venv/.installed
+MODEL := models/luz.tar.gz
+TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(wildcard data/*.yml data/nlu/*.yml)
+export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: run test chat db train validate nlu-eval lock clean
+
+run: $(VENV) db $(MODEL)
+	$(PY) -m bot run
+
+test: $(VENV) $(MODEL)
+	$(PY) -m pytest
+
+chat: $(VENV)
+	$(PY) -m bot chat --phone "$(or $(PHONE),+573001234501)"
+
+db: $(VENV)
+	$(PY) -m bot db setup
+
+train: $(MODEL)
+
+$(VENV): requirements.in requirements.lock scripts/bootstrap.sh
+	scripts/bootstrap.sh
+
+$(MODEL): $(VENV) $(TRAINING_INPUTS)
+	$(RASA) train --config config.yml --domain domain --data data --out models --fixed-model-name luz
+	touch $(MODEL)
+
+validate: $(VENV)
+	$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings
+
+nlu-eval: $(VENV)
+	$(PY) -m scripts.nlu_eval
+
+lock:
+	rm -rf /tmp/luz-lock && $$(scripts/find_python.sh) -m venv /tmp/luz-lock
+	/tmp/luz-lock/bin/pip install --quiet pip==24.2 && /tmp/luz-lock/bin/pip install --quiet -r requirements.in
+	{ head -2 requirements.lock; /tmp/luz-lock/bin/pip freeze | grep -v '^pkg_resources'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf var models/*.tar.gz .venv

@@ -1,0 +1,46 @@
+"""What every action needs: the records database, today, and who is writing.
+
+The engine is built on first use (never at import) and shared by the action
+server's threads. Database work runs in a worker thread so the action
+server's event loop keeps serving other conversations meanwhile.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Callable, Optional, TypeVar
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Tracker
+from sqlalchemy.orm import Session
+
+from bot.db.engine import engine_for, session_scope
+from bot.phones import to_e164
+from bot.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def today() -> dt.date:
+    return dt.datetime.now(ZoneInfo(settings().timezone)).date()
+
+
+def sender_phone(tracker: Tracker) -> Optional[str]:
+    """The customer's phone in E.164, from channel metadata or the sender id itself."""
+    metadata = tracker.get_slot("session_started_metadata") or {}
+    raw = metadata.get("phone") if isinstance(metadata, dict) else None
+    return to_e164(raw or tracker.sender_id, settings().default_region)
+
+
+def _in_session(work: Callable[[Session], T]) -> T:
+    with session_scope(engine_for(settings().database_url)) as session:
+        return work(session)
+
+
+async def with_records(work: Callable[[Session], T]) -> T:
+    """Run ``work(session)`` in a worker thread inside one committed transaction."""
+    return await asyncio.to_thread(_in_session, work)

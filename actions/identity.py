@@ -1,0 +1,169 @@
+"""Who is the customer, and may they see this account?
+
+The privacy rule of every journey: account data goes only to its owner. The
+owner is a sender whose phone is registered on the account, or someone who
+gives the account number and the last 4 digits of the holder's national id.
+Three failed attempts end the form with other ways to get help.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import sender_phone, settings, with_records
+from actions.replies import Reply
+from bot import records
+from bot.formatting import mask_address
+
+MAX_FAILURES = 3
+ACCOUNT_DIGITS = 9
+_DIGIT_RUN = re.compile(r"\d[\d .-]*\d|\d")
+
+
+def extract_account_number(text: Optional[str]) -> Optional[str]:
+    """The 9-digit account number inside a message (spaces and dashes allowed), if any."""
+    for run in _DIGIT_RUN.findall(text or ""):
+        digits = re.sub(r"\D", "", run)
+        if len(digits) == ACCOUNT_DIGITS:
+            return digits
+    return None
+
+
+def phone_accounts(tracker: Tracker) -> List[Dict[str, str]]:
+    """The supplies registered to the sender's phone, as stored by ``action_start_journey``."""
+    return tracker.get_slot("phone_accounts") or []
+
+
+class ActionStartJourney(Action):
+    """Remembers which journey asked for identification and recognises the sender's phone."""
+
+    def name(self) -> Text:
+        return "action_start_journey"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        journey = tracker.latest_message.get("intent", {}).get("name")
+        events: List[EventType] = [
+            SlotSet("journey", journey), SlotSet("identify_failures", 0), SlotSet("identify_failed", False),
+        ]
+        if tracker.get_slot("account_verified") and tracker.get_slot("account_number"):
+            return events
+        phone = sender_phone(tracker)
+        if not phone:
+            return events
+
+        def lookup(session) -> List[Dict[str, str]]:
+            return [
+                {"account_number": a.account_number, "address": mask_address(a.address)}
+                for a in records.accounts_for_phone(session, phone)
+            ]
+
+        owned = await with_records(lookup)
+        events.append(SlotSet("phone_accounts", owned))
+        if len(owned) == 1:
+            events += [SlotSet("account_number", owned[0]["account_number"]), SlotSet("account_verified", True)]
+        return events
+
+
+class ActionAskAccountNumber(Action):
+    """Asks for the account: a choice of the sender's own supplies, or the number from the bill."""
+
+    def name(self) -> Text:
+        return "action_ask_account_number"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        owned = phone_accounts(tracker)
+        if len(owned) > 1:
+            Reply(
+                "Veo varios suministros registrados con tu número. ¿Sobre cuál me preguntas?",
+                buttons=[
+                    (f"{a['address']} ({a['account_number']})", a["account_number"]) for a in owned
+                ],
+            ).send(dispatcher)
+        else:
+            dispatcher.utter_message(response="utter_ask_account_number")
+        return []
+
+
+class ValidateIdentifyForm(FormValidationAction):
+    """Checks the account number and, when the phone is not the owner's, the second factor."""
+
+    def name(self) -> Text:
+        return "validate_identify_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        if tracker.get_slot("identify_failed"):
+            return []
+        if tracker.get_slot("account_number") and not tracker.get_slot("account_verified"):
+            return ["account_number", "id_last4"]
+        return ["account_number"]
+
+    def _failure(self, dispatcher: CollectingDispatcher, tracker: Tracker, message: str, slot: str) -> Dict[Text, Any]:
+        failures = int(tracker.get_slot("identify_failures") or 0) + 1
+        if failures >= MAX_FAILURES:
+            Reply(
+                "No pude verificar la cuenta esta vez. Puedes revisar el número en tu factura e intentarlo "
+                f"más tarde, llamarnos al {settings().agent_phone} o hablar con una persona. "
+                "¿Te ayudo con algo más?",
+                buttons=[("Hablar con un asesor", "/request_agent"), ("Ver el menú", "/help")],
+            ).send(dispatcher)
+            return {slot: None, "identify_failures": failures, "identify_failed": True, "account_verified": False}
+        dispatcher.utter_message(text=message)
+        return {slot: None, "identify_failures": failures}
+
+    async def validate_account_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        owned = phone_accounts(tracker)
+        if text.isdigit() and 1 <= int(text) <= len(owned) < 10:
+            text = owned[int(text) - 1]["account_number"]  # "1", "2": the numbered choice
+        number = extract_account_number(text)
+        if number is None:
+            return self._failure(
+                dispatcher, tracker,
+                "Ese dato no parece un número de cuenta. Tiene 9 dígitos y aparece arriba a la derecha "
+                "de tu factura, por ejemplo 100200301. ¿Me lo escribes de nuevo?",
+                "account_number",
+            )
+        phone = sender_phone(tracker)
+
+        def check(session) -> Optional[bool]:
+            account = records.account_by_number(session, number)
+            if account is None:
+                return None
+            return records.phone_owns_account(session, phone, account)
+
+        owns = await with_records(check)
+        if owns is None:
+            return self._failure(
+                dispatcher, tracker,
+                f"No encuentro la cuenta {number}. Revisa el número en tu factura y escríbelo otra vez, por favor.",
+                "account_number",
+            )
+        return {"account_number": number, "account_verified": owns, "id_last4": None}
+
+    async def validate_id_last4(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        digits = re.sub(r"\D", "", str(value or ""))
+        number = tracker.get_slot("account_number")
+        if len(digits) != 4:
+            return self._failure(
+                dispatcher, tracker, "Necesito exactamente los últimos 4 dígitos del documento del titular.", "id_last4"
+            )
+
+        def check(session) -> bool:
+            account = records.account_by_number(session, number)
+            return account is not None and records.holder_id_ends_with(session, account, digits)
+
+        if not await with_records(check):
+            return self._failure(
+                dispatcher, tracker, "Esos dígitos no coinciden con los del titular de la cuenta. Inténtalo de nuevo.",
+                "id_last4",
+            )
+        return {"id_last4": "verificado", "account_verified": True}

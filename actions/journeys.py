@@ -1,0 +1,71 @@
+"""Runs the journey that asked for identification, once the account is verified.
+
+Journeys register a handler with ``@journey("intent_name")``. A handler is a
+plain function of a database session and a ``JourneyContext``; it returns the
+replies and any slot values to set, and runs in a worker thread.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from actions.context import sender_phone, today, with_records
+from actions.replies import Reply, send_all
+from bot import records
+from bot.db import models as m
+
+
+@dataclass(frozen=True)
+class JourneyContext:
+    account: m.Account
+    today: dt.date
+    phone: Optional[str]
+    channel: str
+    tracker: Tracker
+
+
+Outcome = Tuple[List[Reply], Dict[str, object]]
+Handler = Callable[[Session, JourneyContext], Outcome]
+HANDLERS: Dict[str, Handler] = {}
+
+
+def journey(intent: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        HANDLERS[intent] = handler
+        return handler
+
+    return register
+
+
+class ActionRunJourney(Action):
+    def name(self) -> Text:
+        return "action_run_journey"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        events: List[EventType] = [SlotSet("identify_failures", 0)]
+        if tracker.get_slot("identify_failed") or not tracker.get_slot("account_verified"):
+            return events + [SlotSet("identify_failed", False), SlotSet("account_number", None)]
+        handler = HANDLERS.get(tracker.get_slot("journey") or "")
+        if handler is None:
+            dispatcher.utter_message(response="utter_anything_else")
+            return events
+        context_args = dict(
+            today=today(), phone=sender_phone(tracker),
+            channel=tracker.get_latest_input_channel() or "rest", tracker=tracker,
+        )
+        number = tracker.get_slot("account_number")
+
+        def work(session: Session) -> Outcome:
+            account = records.account_by_number(session, number)
+            return handler(session, JourneyContext(account=account, **context_args))
+
+        replies, slots = await with_records(work)
+        send_all(dispatcher, replies)
+        return events + [SlotSet(name, value) for name, value in slots.items()]

@@ -1,0 +1,110 @@
+"""``python -m bot``: the operator's commands.
+
+    db upgrade        apply migrations
+    db seed           fill an empty database with demo data
+    db setup          upgrade, then seed when empty (what `make run` does)
+    run               start the action server and the Rasa server, supervised
+    chat --phone N    talk to the running assistant as that phone
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from bot.settings import PROJECT_ROOT, Settings, get_settings
+
+MODEL = PROJECT_ROOT / "models" / "luz.tar.gz"
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db.engine import create_engine
+    from bot.db.migrate import upgrade
+    from bot import seed
+
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    if args.db_command in ("upgrade", "setup"):
+        upgrade(settings.database_url)
+        print("Base de datos al día (migraciones aplicadas).")
+    if args.db_command in ("seed", "setup"):
+        engine = create_engine(settings.database_url)
+        if args.db_command == "setup" and not seed.is_empty(engine):
+            print("La base de datos ya tiene clientes: no se siembra de nuevo.")
+            return 0
+        report = seed.seed(engine, seed=settings.seed, customers=args.customers, timezone=settings.timezone)
+        print(
+            f"Datos de demostración: {report.customers} clientes, {report.accounts} suministros, "
+            f"{report.bills} facturas, {report.complaints} reclamos."
+        )
+        engine.dispose()
+    return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.supervisor import Child, Supervisor, python
+
+    if not MODEL.exists():
+        print(f"No hay modelo entrenado en {MODEL}. Ejecuta `make run` (entrena si hace falta).", file=sys.stderr)
+        return 1
+    rasa = str(Path(python()).with_name("rasa"))
+    shared_env = {
+        "DATABASE_URL": settings.database_url,
+        "TRACKER_STORE_URL": settings.tracker_store_url,
+        "ACTION_SERVER_URL": settings.action_server_url,
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    children = [
+        Child(
+            "action server",
+            [python(), "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            f"http://127.0.0.1:{settings.action_port}/health",
+            env=shared_env,
+        ),
+        Child(
+            "rasa server",
+            [
+                rasa, "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                "--credentials", "credentials.yml", "--enable-api", "--port", str(settings.rasa_port),
+            ],
+            f"http://127.0.0.1:{settings.rasa_port}/status",
+            env=shared_env,
+        ),
+    ]
+
+    def ready() -> None:
+        print(
+            "\nLuz está lista.\n"
+            f"  Chat en la terminal:   make chat PHONE=+573001234501\n"
+            f"  REST:                  curl -s localhost:{settings.rasa_port}/webhooks/rest/webhook "
+            "-d '{\"sender\": \"+573001234501\", \"message\": \"cuánto debo\"}'\n"
+            "  Detener:               Ctrl-C\n",
+            flush=True,
+        )
+
+    return Supervisor(children, cwd=str(PROJECT_ROOT)).run(on_ready=ready)
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.chat import chat
+
+    chat(f"http://127.0.0.1:{settings.rasa_port}", args.phone)
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Luz: servicios del asistente")
+    commands = parser.add_subparsers(dest="command", required=True)
+    db = commands.add_parser("db", help="base de datos de registros")
+    db.add_argument("db_command", choices=["upgrade", "seed", "setup"])
+    db.add_argument("--customers", type=int, default=2000, help="clientes a generar (seed)")
+    commands.add_parser("run", help="inicia el servidor de acciones y el servidor Rasa")
+    chat = commands.add_parser("chat", help="chatea con el asistente en la terminal")
+    chat.add_argument("--phone", default="+573001234501", help="teléfono del cliente (E.164)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = get_settings()
+    handlers = {"db": _db, "run": _run, "chat": _chat}
+    return handlers[args.command](args, settings)

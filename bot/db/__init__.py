@@ -1,0 +1,1 @@
+"""The records database: the utility's customer information system (CIS)."""

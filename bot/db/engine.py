@@ -1,0 +1,53 @@
+"""Engines and sessions, built on demand from a URL (never at import time)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Iterator
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, create_engine as sa_create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def create_engine(url: str) -> Engine:
+    """A 2.0-style engine; SQLite gets WAL and foreign keys so it behaves like a server."""
+    if url.startswith("sqlite"):
+        engine = sa_create_engine(
+            url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return sa_create_engine(url, future=True, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """One engine (one connection pool) per URL per process."""
+    return create_engine(url)
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(bind=engine, future=True, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session committed on success and rolled back on any error."""
+    session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,401 @@
+"""Tables of the customer information system, as a distributor keeps them.
+
+Money is ``Numeric`` (``Decimal`` in Python), energy is kWh as ``Numeric``,
+every timestamp is timezone-aware UTC. Columns the assistant searches by
+(phone, account number, ticket, zone) are indexed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import List, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, declarative_base, relationship
+from sqlalchemy.types import TypeDecorator
+
+Base = declarative_base()
+
+Money = Numeric(14, 2)
+Energy = Numeric(12, 2)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Channel(str, enum.Enum):
+    whatsapp = "whatsapp"
+    sms = "sms"
+    telegram = "telegram"
+    web = "web"
+    phone = "phone"
+    office = "office"
+
+
+class AccountStatus(str, enum.Enum):
+    active = "active"
+    suspended = "suspended"  # cut for non-payment
+    retired = "retired"
+
+
+class BillStatus(str, enum.Enum):
+    unpaid = "unpaid"
+    paid = "paid"
+    overdue = "overdue"
+
+
+class ReadingType(str, enum.Enum):
+    actual = "actual"
+    estimated = "estimated"
+    customer = "customer"  # self-reading sent by the customer
+
+
+class PaymentStatus(str, enum.Enum):
+    applied = "applied"
+    reported = "reported"  # told by the customer, waiting for reconciliation
+    rejected = "rejected"
+
+
+class OutageKind(str, enum.Enum):
+    planned = "planned"
+    unplanned = "unplanned"
+
+
+class OutageStatus(str, enum.Enum):
+    scheduled = "scheduled"
+    active = "active"
+    restored = "restored"
+    cancelled = "cancelled"
+
+
+class TicketStatus(str, enum.Enum):
+    received = "received"
+    in_progress = "in_progress"
+    resolved = "resolved"
+    closed = "closed"
+
+
+def _enum(kind: type) -> Enum:
+    return Enum(kind, native_enum=False, length=20, validate_strings=True)
+
+
+class Zone(Base):
+    __tablename__ = "zones"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    code: Mapped[str] = Column(String(20), unique=True, nullable=False)
+    name: Mapped[str] = Column(String(120), nullable=False)
+    city: Mapped[str] = Column(String(120), nullable=False)
+
+    feeders: Mapped[List["Feeder"]] = relationship("Feeder", back_populates="zone")
+
+
+class Feeder(Base):
+    __tablename__ = "feeders"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    code: Mapped[str] = Column(String(20), unique=True, nullable=False)
+    zone_id: Mapped[int] = Column(ForeignKey("zones.id"), nullable=False, index=True)
+
+    zone: Mapped[Zone] = relationship("Zone", back_populates="feeders")
+
+
+class Tariff(Base):
+    """A price of energy for a customer class, valid over a date range."""
+
+    __tablename__ = "tariffs"
+    __table_args__ = (Index("ix_tariffs_code_valid_from", "code", "valid_from"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    code: Mapped[str] = Column(String(20), nullable=False)
+    name: Mapped[str] = Column(String(120), nullable=False)
+    energy_rate: Mapped[Decimal] = Column(Numeric(12, 4), nullable=False)  # per kWh
+    fixed_charge: Mapped[Decimal] = Column(Money, nullable=False)  # per month
+    valid_from: Mapped[dt.date] = Column(Date, nullable=False)
+    valid_to: Mapped[Optional[dt.date]] = Column(Date)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    national_id: Mapped[str] = Column(String(20), unique=True, nullable=False)
+    full_name: Mapped[str] = Column(String(160), nullable=False)
+    email: Mapped[Optional[str]] = Column(String(160))
+    electro_dependent: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    notifications_consent: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    preferred_channel: Mapped[Channel] = Column(_enum(Channel), nullable=False, default=Channel.sms)
+    telegram_user_id: Mapped[Optional[str]] = Column(String(40), index=True)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    phones: Mapped[List["Phone"]] = relationship("Phone", back_populates="customer")
+    accounts: Mapped[List["Account"]] = relationship("Account", back_populates="customer")
+
+
+class Phone(Base):
+    """A phone number registered by a customer, in E.164 (``+573001112233``)."""
+
+    __tablename__ = "phones"
+    __table_args__ = (UniqueConstraint("customer_id", "number"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    customer_id: Mapped[int] = Column(ForeignKey("customers.id"), nullable=False)
+    number: Mapped[str] = Column(String(20), nullable=False, index=True)
+    is_mobile: Mapped[bool] = Column(Boolean, nullable=False, default=True)
+
+    customer: Mapped[Customer] = relationship("Customer", back_populates="phones")
+
+
+class Account(Base):
+    """A supply point: one meter at one address, billed under one account number."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    account_number: Mapped[str] = Column(String(12), unique=True, nullable=False)
+    customer_id: Mapped[int] = Column(ForeignKey("customers.id"), nullable=False, index=True)
+    address: Mapped[str] = Column(String(200), nullable=False)
+    neighborhood: Mapped[str] = Column(String(120), nullable=False)
+    city: Mapped[str] = Column(String(120), nullable=False)
+    zone_id: Mapped[int] = Column(ForeignKey("zones.id"), nullable=False, index=True)
+    feeder_id: Mapped[int] = Column(ForeignKey("feeders.id"), nullable=False, index=True)
+    tariff_code: Mapped[str] = Column(String(20), nullable=False)
+    meter_number: Mapped[str] = Column(String(20), unique=True, nullable=False)
+    status: Mapped[AccountStatus] = Column(_enum(AccountStatus), nullable=False, default=AccountStatus.active)
+    e_billing: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    customer: Mapped[Customer] = relationship("Customer", back_populates="accounts")
+    zone: Mapped[Zone] = relationship("Zone")
+    feeder: Mapped[Feeder] = relationship("Feeder")
+    bills: Mapped[List["Bill"]] = relationship("Bill", back_populates="account", order_by="Bill.period")
+    generation: Mapped[Optional["GenerationSystem"]] = relationship("GenerationSystem", back_populates="account", uselist=False)
+
+
+class Bill(Base):
+    __tablename__ = "bills"
+    __table_args__ = (
+        UniqueConstraint("account_id", "period"),
+        Index("ix_bills_status_due_date", "status", "due_date"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    account_id: Mapped[int] = Column(ForeignKey("accounts.id"), nullable=False)
+    period: Mapped[dt.date] = Column(Date, nullable=False)  # first day of the billed month
+    issued_on: Mapped[dt.date] = Column(Date, nullable=False)
+    due_date: Mapped[dt.date] = Column(Date, nullable=False)
+    reading_start: Mapped[Decimal] = Column(Energy, nullable=False)
+    reading_end: Mapped[Decimal] = Column(Energy, nullable=False)
+    reading_type: Mapped[ReadingType] = Column(_enum(ReadingType), nullable=False)
+    kwh: Mapped[Decimal] = Column(Energy, nullable=False)
+    tariff_id: Mapped[int] = Column(ForeignKey("tariffs.id"), nullable=False)
+    energy_amount: Mapped[Decimal] = Column(Money, nullable=False)
+    fixed_amount: Mapped[Decimal] = Column(Money, nullable=False)
+    public_lighting_amount: Mapped[Decimal] = Column(Money, nullable=False)
+    taxes_amount: Mapped[Decimal] = Column(Money, nullable=False)
+    generation_credit_amount: Mapped[Decimal] = Column(Money, nullable=False, default=Decimal("0"))
+    total: Mapped[Decimal] = Column(Money, nullable=False)
+    status: Mapped[BillStatus] = Column(_enum(BillStatus), nullable=False)
+    paid_on: Mapped[Optional[dt.date]] = Column(Date)
+
+    account: Mapped[Account] = relationship("Account", back_populates="bills")
+    tariff: Mapped[Tariff] = relationship("Tariff")
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    account_id: Mapped[int] = Column(ForeignKey("accounts.id"), nullable=False, index=True)
+    bill_id: Mapped[Optional[int]] = Column(ForeignKey("bills.id"))
+    amount: Mapped[Decimal] = Column(Money, nullable=False)
+    paid_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False)
+    method: Mapped[str] = Column(String(40), nullable=False)  # bank, online, store, office
+    reference: Mapped[Optional[str]] = Column(String(60))
+    status: Mapped[PaymentStatus] = Column(_enum(PaymentStatus), nullable=False, default=PaymentStatus.applied)
+    reported_channel: Mapped[Optional[str]] = Column(String(20))
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class MeterReading(Base):
+    """A register reading of the meter: by the utility's reader, estimated, or sent by the customer."""
+
+    __tablename__ = "meter_readings"
+    __table_args__ = (Index("ix_meter_readings_account_read_at", "account_id", "read_at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    account_id: Mapped[int] = Column(ForeignKey("accounts.id"), nullable=False)
+    read_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False)
+    value_kwh: Mapped[Decimal] = Column(Energy, nullable=False)
+    reading_type: Mapped[ReadingType] = Column(_enum(ReadingType), nullable=False)
+
+
+class Outage(Base):
+    __tablename__ = "outages"
+    __table_args__ = (Index("ix_outages_status_starts_at", "status", "starts_at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    kind: Mapped[OutageKind] = Column(_enum(OutageKind), nullable=False)
+    status: Mapped[OutageStatus] = Column(_enum(OutageStatus), nullable=False)
+    cause: Mapped[str] = Column(String(200), nullable=False)
+    starts_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False)
+    estimated_restoration_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    restored_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    areas: Mapped[List["OutageArea"]] = relationship("OutageArea", back_populates="outage", cascade="all, delete-orphan")
+
+
+class OutageArea(Base):
+    """A zone (whole) or one feeder of a zone that an outage affects."""
+
+    __tablename__ = "outage_areas"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    outage_id: Mapped[int] = Column(ForeignKey("outages.id"), nullable=False, index=True)
+    zone_id: Mapped[int] = Column(ForeignKey("zones.id"), nullable=False, index=True)
+    feeder_id: Mapped[Optional[int]] = Column(ForeignKey("feeders.id"))
+
+    outage: Mapped[Outage] = relationship("Outage", back_populates="areas")
+    zone: Mapped[Zone] = relationship("Zone")
+
+
+class OutageReport(Base):
+    """A customer's report of no power, a power-quality problem or a hazard."""
+
+    __tablename__ = "outage_reports"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket: Mapped[Optional[str]] = Column(String(20), unique=True)
+    kind: Mapped[str] = Column(String(20), nullable=False)  # no_power, power_quality, hazard
+    priority: Mapped[int] = Column(Integer, nullable=False, default=3)  # 1 = emergency
+    account_id: Mapped[Optional[int]] = Column(ForeignKey("accounts.id"), index=True)
+    outage_id: Mapped[Optional[int]] = Column(ForeignKey("outages.id"), index=True)
+    phone: Mapped[Optional[str]] = Column(String(20))
+    channel: Mapped[str] = Column(String(20), nullable=False)
+    address: Mapped[Optional[str]] = Column(String(200))
+    latitude: Mapped[Optional[Decimal]] = Column(Numeric(9, 6))
+    longitude: Mapped[Optional[Decimal]] = Column(Numeric(9, 6))
+    description: Mapped[Optional[str]] = Column(Text)
+    status: Mapped[TicketStatus] = Column(_enum(TicketStatus), nullable=False, default=TicketStatus.received)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket: Mapped[Optional[str]] = Column(String(20), unique=True)
+    account_id: Mapped[int] = Column(ForeignKey("accounts.id"), nullable=False, index=True)
+    category: Mapped[str] = Column(String(40), nullable=False)
+    channel: Mapped[str] = Column(String(20), nullable=False)
+    description: Mapped[str] = Column(Text, nullable=False)
+    status: Mapped[TicketStatus] = Column(_enum(TicketStatus), nullable=False, default=TicketStatus.received)
+    filed_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    due_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False)
+    resolved_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    resolution: Mapped[Optional[str]] = Column(Text)
+    attachments: Mapped[Optional[list]] = Column(JSON)
+
+    account: Mapped[Account] = relationship("Account")
+    history: Mapped[List["ComplaintEvent"]] = relationship(
+        "ComplaintEvent",
+        back_populates="complaint", order_by="ComplaintEvent.at", cascade="all, delete-orphan"
+    )
+
+
+class ComplaintEvent(Base):
+    """One step of a complaint's status history."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = Column(ForeignKey("complaints.id"), nullable=False, index=True)
+    at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    status: Mapped[TicketStatus] = Column(_enum(TicketStatus), nullable=False)
+    note: Mapped[Optional[str]] = Column(Text)
+
+    complaint: Mapped[Complaint] = relationship("Complaint", back_populates="history")
+
+
+class ServiceRequest(Base):
+    """A procedure: new connection, change of owner, reconnection, payment arrangement..."""
+
+    __tablename__ = "service_requests"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket: Mapped[Optional[str]] = Column(String(20), unique=True)
+    kind: Mapped[str] = Column(String(40), nullable=False, index=True)
+    account_id: Mapped[Optional[int]] = Column(ForeignKey("accounts.id"), index=True)
+    customer_id: Mapped[Optional[int]] = Column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = Column(String(20), nullable=False)
+    status: Mapped[TicketStatus] = Column(_enum(TicketStatus), nullable=False, default=TicketStatus.received)
+    details: Mapped[Optional[dict]] = Column(JSON)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class GenerationSystem(Base):
+    """Distributed generation (rooftop solar) installed at a supply point."""
+
+    __tablename__ = "generation_systems"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    account_id: Mapped[int] = Column(ForeignKey("accounts.id"), unique=True, nullable=False)
+    technology: Mapped[str] = Column(String(40), nullable=False, default="solar")
+    installed_kwp: Mapped[Decimal] = Column(Numeric(8, 2), nullable=False)
+    commissioned_on: Mapped[dt.date] = Column(Date, nullable=False)
+
+    account: Mapped[Account] = relationship("Account", back_populates="generation")
+    periods: Mapped[List["GenerationPeriod"]] = relationship("GenerationPeriod", order_by="GenerationPeriod.period")
+
+
+class GenerationPeriod(Base):
+    """Energy a prosumer exported to the grid in a month and the credit it earned."""
+
+    __tablename__ = "generation_periods"
+    __table_args__ = (UniqueConstraint("system_id", "period"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    system_id: Mapped[int] = Column(ForeignKey("generation_systems.id"), nullable=False)
+    period: Mapped[dt.date] = Column(Date, nullable=False)
+    generated_kwh: Mapped[Decimal] = Column(Energy, nullable=False)
+    exported_kwh: Mapped[Decimal] = Column(Energy, nullable=False)
+    credit_amount: Mapped[Decimal] = Column(Money, nullable=False)

@@ -1,0 +1,62 @@
+"""How figures read to a Spanish-speaking customer: ``$ 84.350``, ``15 de diciembre``."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Optional, Union
+
+from babel.dates import format_date, format_time
+
+Number = Union[Decimal, int, float]
+
+
+def money(amount: Number) -> str:
+    """Pesos without cents and with a dot for thousands: ``$ 84.350``."""
+    value = Decimal(str(amount)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    sign = "-" if value < 0 else ""
+    return f"{sign}$ {abs(int(value)):,}".replace(",", ".")
+
+
+def kwh(amount: Number) -> str:
+    value = Decimal(str(amount)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return f"{int(value):,} kWh".replace(",", ".")
+
+
+def day(date: dt.date, today: Optional[dt.date] = None) -> str:
+    """``15 de diciembre``, with the year only when it is not the current one."""
+    today = today or dt.date.today()
+    pattern = "d 'de' MMMM" if date.year == today.year else "d 'de' MMMM 'de' y"
+    return format_date(date, pattern, locale="es")
+
+
+def month(period: dt.date) -> str:
+    """``noviembre de 2026``."""
+    return format_date(period, "MMMM 'de' y", locale="es")
+
+
+def short_month(period: dt.date) -> str:
+    """``nov 26`` for charts and tables."""
+    return format_date(period, "MMM yy", locale="es").replace(".", "")
+
+
+def time_of_day(moment: dt.datetime) -> str:
+    """``3:30 p. m.``, in the moment's own timezone."""
+    return format_time(moment, "h:mm a", locale="es")
+
+
+def mask_name(full_name: str) -> str:
+    """``Ana María Gómez`` -> ``Ana M. G.``: enough to recognise, not to expose."""
+    parts = full_name.split()
+    if not parts:
+        return ""
+    return " ".join([parts[0]] + [p[0] + "." for p in parts[1:]])
+
+
+def mask_address(address: str) -> str:
+    """Keeps the street, hides the house number: ``Calle 45 # 12-30`` -> ``Calle 45 # **-**``."""
+    if "#" in address:
+        street, _, number = address.partition("#")
+        hidden = "".join("*" if ch.isalnum() else ch for ch in number.strip())
+        return f"{street.strip()} # {hidden}"
+    words = address.split()
+    return " ".join(words[:2] + ["***"]) if len(words) > 2 else address

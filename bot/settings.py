@@ -1,0 +1,92 @@
+"""Configuration, read once from environment variables with working defaults.
+
+Every variable name is a constant here, so a grep finds every knob. Build a
+``Settings`` from any mapping (``Settings.from_environ({...})``) so tests pass
+a dict instead of patching ``os.environ``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DATABASE_URL = "DATABASE_URL"
+LUZ_TIMEZONE = "LUZ_TIMEZONE"
+LUZ_DEFAULT_REGION = "LUZ_DEFAULT_REGION"
+LUZ_COMPLAINT_DEADLINE_DAYS = "LUZ_COMPLAINT_DEADLINE_DAYS"
+LUZ_SEED = "LUZ_SEED"
+LUZ_SIGNING_SECRET = "LUZ_SIGNING_SECRET"
+PUBLIC_BASE_URL = "PUBLIC_BASE_URL"
+LUZ_AGENT_PHONE = "LUZ_AGENT_PHONE"
+TRACKER_STORE_URL = "TRACKER_STORE_URL"
+ACTION_SERVER_URL = "ACTION_SERVER_URL"
+RASA_PORT = "RASA_PORT"
+ACTION_PORT = "ACTION_PORT"
+
+
+class Secret:
+    """A string that never shows its value in logs, reprs or tracebacks."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}('**********')"
+
+    def __str__(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def _sqlite_url(name: str) -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'var' / name}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    timezone: str = "America/Bogota"
+    default_region: str = "CO"
+    complaint_deadline_business_days: int = 15
+    seed: int = 20261128
+    signing_secret: Secret = Secret("luz-dev-secret-change-me")
+    public_base_url: str = "http://localhost:8000"
+    agent_phone: str = "601 555 0100"
+    tracker_store_url: str = ""
+    rasa_port: int = 5005
+    action_port: int = 5055
+    action_server_url: str = ""
+
+    @classmethod
+    def from_environ(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        rasa_port = int(env.get(RASA_PORT, cls.rasa_port))
+        action_port = int(env.get(ACTION_PORT, cls.action_port))
+        return cls(
+            database_url=env.get(DATABASE_URL) or _sqlite_url("luz.db"),
+            timezone=env.get(LUZ_TIMEZONE, cls.timezone),
+            default_region=env.get(LUZ_DEFAULT_REGION, cls.default_region),
+            complaint_deadline_business_days=int(
+                env.get(LUZ_COMPLAINT_DEADLINE_DAYS, cls.complaint_deadline_business_days)
+            ),
+            seed=int(env.get(LUZ_SEED, cls.seed)),
+            signing_secret=Secret(env.get(LUZ_SIGNING_SECRET, str(cls.signing_secret))),
+            public_base_url=env.get(PUBLIC_BASE_URL, cls.public_base_url).rstrip("/"),
+            agent_phone=env.get(LUZ_AGENT_PHONE, cls.agent_phone),
+            tracker_store_url=env.get(TRACKER_STORE_URL) or _sqlite_url("tracker.db"),
+            rasa_port=rasa_port,
+            action_port=action_port,
+            action_server_url=env.get(ACTION_SERVER_URL) or f"http://127.0.0.1:{action_port}/webhook",
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from ``os.environ`` on first use."""
+    return Settings.from_environ()

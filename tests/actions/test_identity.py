@@ -1,0 +1,82 @@
+"""Who may see an account: its phone, or its number plus the holder's second factor."""
+from __future__ import annotations
+
+from actions.identity import ActionAskAccountNumber, ActionStartJourney, ValidateIdentifyForm, extract_account_number
+from tests.actions.conftest import make_tracker
+
+
+def test_account_numbers_are_found_inside_messages():
+    assert extract_account_number("mi cuenta es 100200301") == "100200301"
+    assert extract_account_number("100 200 301") == "100200301"
+    assert extract_account_number("1002003") is None
+    assert extract_account_number("'; DROP TABLE accounts; --") is None
+
+
+async def test_a_registered_phone_with_one_supply_is_verified_at_once(run):
+    outcome = await run(ActionStartJourney(), make_tracker("+573001234501"))
+    slots = outcome.slots()
+    assert slots["account_number"] == "100200301"
+    assert slots["account_verified"] is True
+    assert slots["journey"] == "check_balance"
+
+
+async def test_a_phone_with_two_supplies_chooses_by_masked_address(run):
+    started = await run(ActionStartJourney(), make_tracker("+573001234503"))
+    slots = started.slots()
+    assert "account_number" not in slots
+    asked = await run(ActionAskAccountNumber(), make_tracker("+573001234503", slots=slots))
+    buttons = asked.messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == ["100200303", "100200313"]
+    assert "100-05" not in buttons[1]["title"] and "Calle 80" in buttons[1]["title"]
+
+
+async def test_choosing_option_2_selects_the_second_supply_without_a_second_factor(run):
+    slots = {"phone_accounts": [{"account_number": "100200303", "address": "x"}, {"account_number": "100200313", "address": "y"}],
+             "requested_slot": "account_number", "account_number": "2"}
+    tracker = make_tracker("+573001234503", slots=slots, text="2", active_loop="identify_form")
+    outcome = await run(ValidateIdentifyForm(), tracker)
+    assert outcome.slots()["account_number"] == "100200313"
+    assert outcome.slots()["account_verified"] is True
+
+
+async def test_an_unknown_phone_must_give_the_second_factor(run):
+    tracker = make_tracker("+573009999999", slots={"requested_slot": "account_number", "account_number": "100200301"},
+                           text="100200301", active_loop="identify_form")
+    outcome = await run(ValidateIdentifyForm(), tracker)
+    assert outcome.slots()["account_verified"] is False
+    assert outcome.slots()["requested_slot"] == "id_last4"
+
+
+async def test_the_wrong_second_factor_reveals_nothing(run):
+    slots = {"requested_slot": "id_last4", "account_number": "100200301", "account_verified": False, "id_last4": "9999"}
+    outcome = await run(ValidateIdentifyForm(), make_tracker("+573009999999", slots=slots, text="9999", active_loop="identify_form"))
+    assert "no coinciden" in outcome.text
+    assert "$" not in outcome.text and "Ana" not in outcome.text
+    assert outcome.slots()["id_last4"] is None
+
+
+async def test_the_right_second_factor_verifies(run):
+    slots = {"requested_slot": "id_last4", "account_number": "100200301", "account_verified": False, "id_last4": "1234"}
+    outcome = await run(ValidateIdentifyForm(), make_tracker("+573009999999", slots=slots, text="1234", active_loop="identify_form"))
+    assert outcome.slots()["account_verified"] is True
+
+
+async def test_letters_in_an_account_number_get_a_clear_reply(run):
+    slots = {"requested_slot": "account_number", "account_number": "abc123"}
+    outcome = await run(ValidateIdentifyForm(), make_tracker("+573009999999", slots=slots, text="abc123", active_loop="identify_form"))
+    assert "9 dígitos" in outcome.text
+    assert outcome.slots()["account_number"] is None
+
+
+async def test_an_unknown_account_number_is_said_so(run):
+    slots = {"requested_slot": "account_number", "account_number": "999999999"}
+    outcome = await run(ValidateIdentifyForm(), make_tracker("+573009999999", slots=slots, text="999999999", active_loop="identify_form"))
+    assert "No encuentro la cuenta 999999999" in outcome.text
+
+
+async def test_three_failures_end_the_form_and_offer_other_help(run):
+    slots = {"requested_slot": "account_number", "account_number": "12", "identify_failures": 2}
+    outcome = await run(ValidateIdentifyForm(), make_tracker("+573009999999", slots=slots, text="12", active_loop="identify_form"))
+    assert outcome.slots()["identify_failed"] is True
+    assert "No pude verificar" in outcome.text
+    assert outcome.slots()["requested_slot"] is None

@@ -1,0 +1,81 @@
+"""Shared fixtures: a migrated, seeded records database per test session.
+
+The database is SQLite in a temporary folder, or PostgreSQL when
+``TEST_DATABASE_URL`` points at a server (a fresh database is created there
+and dropped afterwards). The settings the actions read point at it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+
+from bot.db.engine import create_engine, engine_for
+from bot.db.migrate import upgrade
+from bot.seed import seed
+from bot.settings import get_settings
+
+TEST_CUSTOMERS = 300
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _backends():
+    yield "sqlite"
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield "postgresql"
+
+
+@pytest.fixture(scope="session")
+def today() -> dt.date:
+    return dt.datetime.now(ZoneInfo("America/Bogota")).date()
+
+
+def _create_database(backend: str, tmp: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp / 'records.db'}"
+        return
+    admin_url = os.environ["TEST_DATABASE_URL"]
+    name = f"luz_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield str(make_url(admin_url).set(database=name))
+    finally:
+        engine_for.cache_clear()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=list(_backends()))
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A migrated and seeded database URL, on each configured backend."""
+    tmp = tmp_path_factory.mktemp(request.param)
+    for url in _create_database(request.param, tmp):
+        upgrade(url)
+        engine = create_engine(url)
+        seed(engine, seed=7, customers=TEST_CUSTOMERS)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture()
+def engine(database_url) -> Engine:
+    return engine_for(database_url)
+
+
+@pytest.fixture()
+def use_database(database_url, monkeypatch) -> str:
+    """Points the process's settings (read by the actions) at the test database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
