@@ -10,6 +10,7 @@ TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(wildcard data/*.yml dat
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run test chat db train validate nlu-eval lock clean
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import sender_phone, settings, with_records
 from actions.replies import Reply
+from actions.safety import GuardedAction, GuardedFormValidation
 from bot import records
 from bot.formatting import mask_address
 
@@ -39,13 +40,13 @@ def phone_accounts(tracker: Tracker) -> List[Dict[str, str]]:
     return tracker.get_slot("phone_accounts") or []
 
 
-class ActionStartJourney(Action):
+class ActionStartJourney(GuardedAction):
     """Remembers which journey asked for identification and recognises the sender's phone."""
 
     def name(self) -> Text:
         return "action_start_journey"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         journey = tracker.latest_message.get("intent", {}).get("name")
         events: List[EventType] = [
             SlotSet("journey", journey), SlotSet("identify_failures", 0), SlotSet("identify_failed", False),
@@ -69,13 +70,13 @@ class ActionStartJourney(Action):
         return events
 
 
-class ActionAskAccountNumber(Action):
+class ActionAskAccountNumber(GuardedAction):
     """Asks for the account: a choice of the sender's own supplies, or the number from the bill."""
 
     def name(self) -> Text:
         return "action_ask_account_number"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         owned = phone_accounts(tracker)
         if len(owned) > 1:
             Reply(
@@ -85,11 +86,27 @@ class ActionAskAccountNumber(Action):
                 ],
             ).send(dispatcher)
         else:
-            dispatcher.utter_message(response="utter_ask_account_number")
+            dispatcher.utter_message(
+                text="Para ayudarte necesito tu número de cuenta: tiene 9 dígitos y aparece arriba en tu factura. ¿Cuál es?"
+            )
         return []
 
 
-class ValidateIdentifyForm(FormValidationAction):
+class ActionAskIdLast4(GuardedAction):
+    """The second factor, asked only when the phone is not registered on the account."""
+
+    def name(self) -> Text:
+        return "action_ask_id_last4"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(
+            text="Por tu seguridad, como escribes desde un número que no está registrado en esa cuenta, "
+            "dime los últimos 4 dígitos del documento de identidad del titular."
+        )
+        return []
+
+
+class ValidateIdentifyForm(GuardedFormValidation):
     """Checks the account number and, when the phone is not the owner's, the second factor."""
 
     def name(self) -> Text:
@@ -118,9 +135,9 @@ class ValidateIdentifyForm(FormValidationAction):
     async def validate_account_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        text = str(value or "").strip()
+        text = str(value or "").strip()[:200]
         owned = phone_accounts(tracker)
-        if text.isdigit() and 1 <= int(text) <= len(owned) < 10:
+        if len(text) == 1 and text.isdigit() and 1 <= int(text) <= len(owned):
             text = owned[int(text) - 1]["account_number"]  # "1", "2": the numbered choice
         number = extract_account_number(text)
         if number is None:
@@ -138,6 +155,7 @@ class ValidateIdentifyForm(FormValidationAction):
                 return None
             return records.phone_owns_account(session, phone, account)
 
+        already_verified = tracker.get_slot("account_verified") and tracker.get_slot("account_number") == number
         owns = await with_records(check)
         if owns is None:
             return self._failure(
@@ -145,12 +163,14 @@ class ValidateIdentifyForm(FormValidationAction):
                 f"No encuentro la cuenta {number}. Revisa el número en tu factura y escríbelo otra vez, por favor.",
                 "account_number",
             )
+        if already_verified:  # verified earlier in this conversation with the second factor
+            return {"account_number": number, "account_verified": True}
         return {"account_number": number, "account_verified": owns, "id_last4": None}
 
     async def validate_id_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        digits = re.sub(r"\D", "", str(value or ""))
+        digits = re.sub(r"\D", "", str(value or "")[:50])
         number = tracker.get_slot("account_number")
         if len(digits) != 4:
             return self._failure(

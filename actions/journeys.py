@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Text, Tuple
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from actions.context import sender_phone, today, with_records
 from actions.replies import Reply, send_all
+from actions.safety import GuardedAction
 from bot import records
 from bot.db import models as m
 
@@ -44,11 +45,11 @@ def journey(intent: str) -> Callable[[Handler], Handler]:
     return register
 
 
-class ActionRunJourney(Action):
+class ActionRunJourney(GuardedAction):
     def name(self) -> Text:
         return "action_run_journey"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         events: List[EventType] = [SlotSet("identify_failures", 0)]
         if tracker.get_slot("identify_failed") or not tracker.get_slot("account_verified"):
             return events + [SlotSet("identify_failed", False), SlotSet("account_number", None)]

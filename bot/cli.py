@@ -50,12 +50,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"No hay modelo entrenado en {MODEL}. Ejecuta `make run` (entrena si hace falta).", file=sys.stderr)
         return 1
     rasa = str(Path(python()).with_name("rasa"))
-    shared_env = {
-        "DATABASE_URL": settings.database_url,
-        "TRACKER_STORE_URL": settings.tracker_store_url,
-        "ACTION_SERVER_URL": settings.action_server_url,
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
+    shared_env = settings.rasa_environment()
     children = [
         Child(
             "action server",

@@ -86,6 +86,17 @@ class Settings:
         )
 
 
+    def rasa_environment(self) -> dict:
+        """Variables that endpoints.yml and the actions read, for child processes."""
+        return {
+            DATABASE_URL: self.database_url,
+            TRACKER_STORE_URL: self.tracker_store_url,
+            ACTION_SERVER_URL: self.action_server_url,
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",  # nothing leaves the machine
+        }
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process's settings, read from ``os.environ`` on first use."""

@@ -20,9 +20,11 @@ from sqlalchemy.engine import Engine, make_url
 from bot.db.engine import create_engine, engine_for
 from bot.db.migrate import upgrade
 from bot.seed import seed
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 
 TEST_CUSTOMERS = 300
+for _name, _value in Settings.from_environ().rasa_environment().items():
+    os.environ.setdefault(_name, _value)  # Rasa commands run by tests read endpoints.yml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,6 +1,7 @@
 """Engines and sessions, built on demand from a URL (never at import time)."""
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterator
@@ -13,6 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 def create_engine(url: str) -> Engine:
     """A 2.0-style engine; SQLite gets WAL and foreign keys so it behaves like a server."""
     if url.startswith("sqlite"):
+        # SQLite keeps NUMERIC as a float: 2-decimal amounts far below 10^13 round-trip
+        # exactly and come back as Decimal. PostgreSQL (production) stores them exactly.
+        warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support Decimal")
         engine = sa_create_engine(
             url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
         )

@@ -1,0 +1,47 @@
+"""The Rasa project itself: valid data, and conversations that follow the stories."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+RASA = str(Path(__import__("sys").executable).with_name("rasa"))
+SPEC = PROJECT_ROOT.parent / "shared" / "spec" / "intents.yml"
+
+
+def rasa(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([RASA, *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1200)
+
+
+def test_every_contract_intent_is_in_the_domain_and_the_training_data():
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    contract = set(yaml.safe_load(SPEC.read_text())["intents"])
+    domain = Domain.load(str(PROJECT_ROOT / "domain"))
+    data = load_data(str(PROJECT_ROOT / "data" / "nlu"))
+    assert contract <= set(domain.intents)
+    counts = {intent: 0 for intent in contract}
+    for example in data.intent_examples:
+        if example.get("intent") in counts:
+            counts[example.get("intent")] += 1
+    assert {i: c for i, c in counts.items() if c < 40} == {}
+
+
+def test_training_data_and_domain_are_valid():
+    result = rasa("data", "validate", "--config", "config.yml", "--domain", "domain", "--data", "data",
+                  "--fail-on-warnings")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+def test_conversation_stories_are_followed(tmp_path):
+    result = rasa("test", "core", "--model", "models/luz.tar.gz", "--stories", "tests/stories",
+                  "--endpoints", "endpoints.yml", "--fail-on-prediction-errors", "--out", str(tmp_path))
+    failed = tmp_path / "failed_test_stories.yml"
+    details = failed.read_text() if failed.exists() else ""
+    assert result.returncode == 0, details + result.stdout[-3000:] + result.stderr[-3000:]

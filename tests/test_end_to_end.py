@@ -1,0 +1,148 @@
+"""The whole product as a customer meets it: `python -m bot run`, then HTTP.
+
+Starts the real supervisor (action server + Rasa server on the trained model)
+against a fresh seeded database, and talks over the REST channel.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot import records
+from bot.db import models as m
+from bot.db.engine import engine_for, session_scope
+from bot.formatting import money
+from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+MODEL = PROJECT_ROOT / "models" / "luz.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_product(env: dict, tmp: Path) -> subprocess.Popen:
+    """`python -m bot run` in its own process group, returned once both servers answer."""
+    with open(tmp / "product.log", "a") as log:
+        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{env['RASA_PORT']}"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        try:
+            if (httpx.get(f"{base}/status", timeout=2).status_code == 200
+                    and httpx.get(f"http://127.0.0.1:{env['ACTION_PORT']}/health", timeout=2).status_code == 200):
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(1)
+    stop_product(process)
+    pytest.fail("the product did not start:\n" + (tmp / "product.log").read_text()[-3000:])
+
+
+def stop_product(process: subprocess.Popen) -> int:
+    """Ctrl-C, as an operator would; returns the exit code."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(40)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        pytest.fail("the product did not stop on Ctrl-C")
+
+
+@pytest.fixture(scope="module")
+def product(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    tmp = tmp_path_factory.mktemp("e2e")
+    action_port = free_port()
+    env = {
+        **os.environ,
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "DATABASE_URL": f"sqlite:///{tmp / 'records.db'}",
+        "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
+        "RASA_PORT": str(free_port()),
+        "ACTION_PORT": str(action_port),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", "200"], env=env, check=True,
+                   cwd=PROJECT_ROOT, capture_output=True)
+    state = {"base": f"http://127.0.0.1:{env['RASA_PORT']}", "env": env, "tmp": tmp,
+             "process": start_product(env, tmp)}
+    yield state
+    assert stop_product(state["process"]) == 0
+
+
+def say(product, sender: str, text: str) -> str:
+    response = httpx.post(f"{product['base']}/webhooks/rest/webhook",
+                          json={"sender": sender, "message": text}, timeout=60)
+    assert response.status_code == 200
+    return "\n".join(message.get("text", "") for message in response.json())
+
+
+def test_a_registered_customer_asks_her_balance(product):
+    url = product["env"]["DATABASE_URL"]
+    with session_scope(engine_for(url)) as session:
+        account = records.account_by_number(session, "100200301")
+        bill = session.execute(select(m.Bill).where(m.Bill.account_id == account.id)
+                               .order_by(m.Bill.period.desc())).scalars().first()
+    reply = say(product, "+573001234501", "hola, cuánto debo?")
+    assert money(bill.total) in reply
+    assert "Vence el" in reply
+
+
+def test_an_unknown_phone_is_asked_for_the_account_and_the_second_factor(product):
+    sender = "+573109990001"
+    assert "número de cuenta" in say(product, sender, "cuanto debo de luz")
+    assert "últimos 4 dígitos" in say(product, sender, "100200301")
+    reply = say(product, sender, "0000")
+    assert "no coinciden" in reply and "$" not in reply
+    reply = say(product, sender, "1234")
+    assert "saldo de $" in reply
+
+
+def test_bad_input_in_the_account_number_gets_a_clear_reply(product):
+    sender = "+573109990002"
+    say(product, sender, "quiero saber mi saldo")
+    assert "9 dígitos" in say(product, sender, "abc-def")
+    assert "9 dígitos" in say(product, sender, "'; DROP TABLE accounts; --")
+    reply = say(product, sender, "1" * 5000)
+    assert "No pude verificar" in reply
+
+
+@pytest.mark.parametrize("text", ["😀😀😀", "x" * 5000, "   ", "¿?"])
+def test_odd_messages_get_an_answer_not_an_error(product, text):
+    response = httpx.post(f"{product['base']}/webhooks/rest/webhook",
+                          json={"sender": "+573109990003", "message": text}, timeout=60)
+    assert response.status_code == 200
+    assert response.json(), "the customer got no answer"
+
+
+def test_greeting_help_and_out_of_scope(product):
+    sender = "+573109990004"
+    assert "Soy Luz" in say(product, sender, "buenas tardes")
+    assert "Esto es lo que puedo hacer" in say(product, sender, "menú")
+    assert "solo te puedo ayudar con tu servicio de energía" in say(product, sender, "cuál es la capital de Francia?")
+
+
+def test_a_conversation_survives_a_restart_of_the_product(product):
+    sender = "+573109990005"
+    assert "número de cuenta" in say(product, sender, "cuanto debo")
+    assert stop_product(product["process"]) == 0
+    product["process"] = start_product(product["env"], product["tmp"])
+    assert "últimos 4 dígitos" in say(product, sender, "100200301")
