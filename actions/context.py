@@ -15,6 +15,7 @@ from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
 from bot.db.engine import engine_for, session_scope
+from bot.links import LinkSigner
 from bot.phones import to_e164
 from bot.settings import Settings, get_settings
 
@@ -23,6 +24,12 @@ T = TypeVar("T")
 
 def settings() -> Settings:
     return get_settings()
+
+
+def links() -> LinkSigner:
+    """Signs links to the customer's documents, served by the web service."""
+    current = settings()
+    return LinkSigner(str(current.signing_secret), current.public_base_url)
 
 
 def today() -> dt.date:

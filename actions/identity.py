@@ -50,6 +50,7 @@ class ActionStartJourney(GuardedAction):
         journey = tracker.latest_message.get("intent", {}).get("name")
         events: List[EventType] = [
             SlotSet("journey", journey), SlotSet("identify_failures", 0), SlotSet("identify_failed", False),
+            SlotSet("journey_text", (tracker.latest_message.get("text") or "")[:500]),
         ]
         if tracker.get_slot("account_verified") and tracker.get_slot("account_number"):
             return events
@@ -109,6 +110,8 @@ class ActionAskIdLast4(GuardedAction):
 class ValidateIdentifyForm(GuardedFormValidation):
     """Checks the account number and, when the phone is not the owner's, the second factor."""
 
+    reset_on_failure = {"journey": None}  # so no journey continues after a failed identification
+
     def name(self) -> Text:
         return "validate_identify_form"
 
@@ -128,7 +131,8 @@ class ValidateIdentifyForm(GuardedFormValidation):
                 "¿Te ayudo con algo más?",
                 buttons=[("Hablar con un asesor", "/request_agent"), ("Ver el menú", "/help")],
             ).send(dispatcher)
-            return {slot: None, "identify_failures": failures, "identify_failed": True, "account_verified": False}
+            return {slot: None, "identify_failures": failures, "identify_failed": True, "account_verified": False,
+                    "journey": None, "requested_slot": None}
         dispatcher.utter_message(text=message)
         return {slot: None, "identify_failures": failures}
 

@@ -32,6 +32,8 @@ class JourneyContext:
     tracker: Tracker
 
 
+# Replies, and slots to set. A journey that needs more (a complaint's details, a reading)
+# continues in a form: the rules in data/journeys.yml start it after this action.
 Outcome = Tuple[List[Reply], Dict[str, object]]
 Handler = Callable[[Session, JourneyContext], Outcome]
 HANDLERS: Dict[str, Handler] = {}
@@ -52,7 +54,7 @@ class ActionRunJourney(GuardedAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         events: List[EventType] = [SlotSet("identify_failures", 0)]
         if tracker.get_slot("identify_failed") or not tracker.get_slot("account_verified"):
-            return events + [SlotSet("identify_failed", False), SlotSet("account_number", None)]
+            return events + [SlotSet("identify_failed", False), SlotSet("account_number", None), SlotSet("journey", None)]
         handler = HANDLERS.get(tracker.get_slot("journey") or "")
         if handler is None:
             dispatcher.utter_message(response="utter_anything_else")

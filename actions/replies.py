@@ -1,12 +1,14 @@
 """A reply as the assistant composes it, independent of the channel that renders it."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from rasa_sdk.executor import CollectingDispatcher
 
 Button = Tuple[str, str]  # (title, payload)
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")  # "3:00 p. m.." -> "3:00 p. m."
 
 
 @dataclass
@@ -18,7 +20,7 @@ class Reply:
 
     def send(self, dispatcher: CollectingDispatcher) -> None:
         dispatcher.utter_message(
-            text=self.text,
+            text=_DOUBLE_STOP.sub(".", self.text),
             buttons=[{"title": title, "payload": payload} for title, payload in self.buttons] or None,
             image=self.image,
             attachment=self.attachment,

@@ -6,6 +6,7 @@ the error, log it with the conversation id, and tell the customer what to do.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
@@ -51,20 +52,48 @@ class GuardedAction(Action, ABC):
             return []
 
 
+CANCEL_WORDS = {
+    "cancelar", "cancela", "cancelalo", "salir", "salir del tramite", "olvidalo", "olvida eso", "dejalo asi",
+    "ya no", "ya no quiero", "mejor no", "no gracias", "detener", "parar", "terminar", "volver", "stop",
+}
+
+
+def _plain(text: str) -> str:
+    text = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
+    return " ".join(text.replace("¡", " ").replace("!", " ").replace(".", " ").replace(",", " ").split())
+
+
+def wants_to_leave(text: str) -> bool:
+    """True when the whole message asks to leave what we are doing ("cancelar", "ya no", "salir")."""
+    return _plain(text or "") in CANCEL_WORDS
+
+
 class GuardedFormValidation(FormValidationAction, ABC):
-    """A form validation whose errors end the form (``failure_slot``) with an apology."""
+    """A form validation that lets the customer leave, and whose errors end the form with an apology.
+
+    Both set ``failure_slot``: the action that follows the form then does nothing.
+    """
+
+    failure_slot = "identify_failed"
+    reset_on_failure: Dict[Text, Any] = {}  # more slots to set when the form ends early
 
     @abstractmethod
     def name(self) -> Text:
         ...
 
-    failure_slot = "identify_failed"
-
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        if tracker.active_loop.get("name") and wants_to_leave(tracker.latest_message.get("text", "")):
+            Reply("Listo, lo dejamos aquí. ¿Te ayudo con algo más?",
+                  [("Ver el menú", "/help"), ("Hablar con un asesor", "/request_agent")]).send(dispatcher)
+            return self._ended_early()
         try:
             return await super().run(dispatcher, tracker, domain)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - the customer must get an answer whatever failed
             log.exception("form validation %s failed for conversation %s", self.name(), tracker.sender_id)
             dispatcher.messages.clear()
             apologise(dispatcher)
-            return [SlotSet(self.failure_slot, True), SlotSet("requested_slot", None)]
+            return self._ended_early()
+
+    def _ended_early(self) -> List[Dict[Text, Any]]:
+        slots = {self.failure_slot: True, **self.reset_on_failure, "requested_slot": None}
+        return [SlotSet(name, value) for name, value in slots.items()]

@@ -3,7 +3,7 @@
     db upgrade        apply migrations
     db seed           fill an empty database with demo data
     db setup          upgrade, then seed when empty (what `make run` does)
-    run               start the action server and the Rasa server, supervised
+    run               start the action server, the Rasa server and the web service, supervised
     chat --phone N    talk to the running assistant as that phone
 """
 from __future__ import annotations
@@ -65,6 +65,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 "--credentials", "credentials.yml", "--enable-api", "--port", str(settings.rasa_port),
             ],
             f"http://127.0.0.1:{settings.rasa_port}/status",
+            env=shared_env,
+        ),
+        Child(
+            "web service",
+            [python(), "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "0.0.0.0",
+             "--port", str(settings.web_port), "--no-access-log", "--ws", "wsproto"],
+            f"http://127.0.0.1:{settings.web_port}/health",
             env=shared_env,
         ),
     ]

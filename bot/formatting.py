@@ -17,6 +17,11 @@ def money(amount: Number) -> str:
     return f"{sign}$ {abs(int(value)):,}".replace(",", ".")
 
 
+def decimal_es(amount: Number, places: int = 1) -> str:
+    """``5,4``: a decimal comma, as Spanish readers expect."""
+    return f"{Decimal(str(amount)):.{places}f}".replace(".", ",")
+
+
 def kwh(amount: Number) -> str:
     value = Decimal(str(amount)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
     return f"{int(value):,} kWh".replace(",", ".")
@@ -53,10 +58,24 @@ def mask_name(full_name: str) -> str:
 
 
 def mask_address(address: str) -> str:
-    """Keeps the street, hides the house number: ``Calle 45 # 12-30`` -> ``Calle 45 # **-**``."""
+    """Keeps the street, hides the house number: ``Calle 45 # 12-30`` -> ``Calle 45 # ***``."""
     if "#" in address:
-        street, _, number = address.partition("#")
-        hidden = "".join("*" if ch.isalnum() else ch for ch in number.strip())
-        return f"{street.strip()} # {hidden}"
+        street, _, _number = address.partition("#")
+        return f"{street.strip()} # ***"
     words = address.split()
     return " ".join(words[:2] + ["***"]) if len(words) > 2 else address
+
+
+def moment(when: dt.datetime, timezone: str, today: Optional[dt.date] = None) -> str:
+    """``hoy a las 5:30 p. m.``, ``mañana a las 8:00 a. m.``, ``el 3 de diciembre a las ...`` (local time)."""
+    from zoneinfo import ZoneInfo
+
+    local = when.astimezone(ZoneInfo(timezone))
+    today = today or dt.datetime.now(ZoneInfo(timezone)).date()
+    hour = time_of_day(local)
+    if local.date() == today:
+        return f"hoy a las {hour}"
+    if local.date() == today + dt.timedelta(days=1):
+        return f"mañana a las {hour}"
+    weekday = format_date(local.date(), "EEEE", locale="es")
+    return f"el {weekday} {day(local.date(), today)} a las {hour}"

@@ -90,3 +90,90 @@ def balance(session: Session, account: m.Account, today: dt.date) -> Balance:
         latest_due_date=latest.due_date if latest else None,
         latest_paid_on=latest.paid_on if latest else None,
     )
+
+
+def bills(session: Session, account: m.Account, months: int) -> List[m.Bill]:
+    """The latest ``months`` bills, oldest first."""
+    rows = session.execute(
+        select(m.Bill).where(m.Bill.account_id == account.id).order_by(m.Bill.period.desc()).limit(months)
+    ).scalars()
+    return list(reversed(list(rows)))
+
+
+consumption = bills
+
+
+def active_outage_for(session: Session, account: m.Account) -> Optional[m.Outage]:
+    """An unplanned outage in progress on the supply's zone (or its feeder)."""
+    query = (
+        select(m.Outage)
+        .join(m.OutageArea)
+        .where(
+            m.Outage.status == m.OutageStatus.active,
+            m.OutageArea.zone_id == account.zone_id,
+            (m.OutageArea.feeder_id.is_(None)) | (m.OutageArea.feeder_id == account.feeder_id),
+        )
+        .order_by(m.Outage.starts_at.desc())
+    )
+    return session.execute(query).scalars().first()
+
+
+def planned_outages_for(session: Session, account: m.Account, start: dt.datetime, end: dt.datetime) -> List[m.Outage]:
+    query = (
+        select(m.Outage)
+        .join(m.OutageArea)
+        .where(
+            m.Outage.kind == m.OutageKind.planned,
+            m.Outage.status == m.OutageStatus.scheduled,
+            m.Outage.starts_at >= start, m.Outage.starts_at < end,
+            m.OutageArea.zone_id == account.zone_id,
+        )
+        .order_by(m.Outage.starts_at)
+    )
+    return list(session.execute(query).scalars().unique())
+
+
+def open_reports(session: Session, account: m.Account) -> List[m.OutageReport]:
+    query = (
+        select(m.OutageReport)
+        .where(m.OutageReport.account_id == account.id,
+               m.OutageReport.status.in_([m.TicketStatus.received, m.TicketStatus.in_progress]))
+        .order_by(m.OutageReport.created_at.desc())
+    )
+    return list(session.execute(query).scalars())
+
+
+def complaint_by_ticket(session: Session, ticket: str) -> Optional[m.Complaint]:
+    return session.execute(select(m.Complaint).where(m.Complaint.ticket == ticket)).scalar_one_or_none()
+
+
+def complaints_of(session: Session, account: m.Account, open_only: bool = True) -> List[m.Complaint]:
+    query = select(m.Complaint).where(m.Complaint.account_id == account.id)
+    if open_only:
+        query = query.where(m.Complaint.status.in_([m.TicketStatus.received, m.TicketStatus.in_progress]))
+    return list(session.execute(query.order_by(m.Complaint.filed_at.desc()).limit(5)).scalars())
+
+
+def current_tariffs(session: Session, on: dt.date) -> List[m.Tariff]:
+    query = select(m.Tariff).where(
+        m.Tariff.valid_from <= on, (m.Tariff.valid_to.is_(None)) | (m.Tariff.valid_to >= on)
+    ).order_by(m.Tariff.code)
+    return list(session.execute(query).scalars())
+
+
+def last_reading(session: Session, account: m.Account) -> Optional[m.MeterReading]:
+    query = select(m.MeterReading).where(m.MeterReading.account_id == account.id).order_by(m.MeterReading.read_at.desc())
+    return session.execute(query).scalars().first()
+
+
+def reported_payments(session: Session, account: m.Account) -> List[m.Payment]:
+    query = select(m.Payment).where(m.Payment.account_id == account.id, m.Payment.status == m.PaymentStatus.reported)
+    return list(session.execute(query).scalars())
+
+
+def open_requests(session: Session, account: m.Account, kind: str) -> List[m.ServiceRequest]:
+    query = select(m.ServiceRequest).where(
+        m.ServiceRequest.account_id == account.id, m.ServiceRequest.kind == kind,
+        m.ServiceRequest.status.in_([m.TicketStatus.received, m.TicketStatus.in_progress]),
+    )
+    return list(session.execute(query).scalars())

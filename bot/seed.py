@@ -309,9 +309,10 @@ class Seeder:
 
     def _complaints(self) -> None:
         accounts = self.rows[m.Account]
+        pedro = next(a for a in accounts if a["account_number"] == "100200306")
         deadline = 15
         for index in range(max(40, self.customer_count // 7)):
-            account = accounts[5 if index == 0 else self.rng.randrange(len(accounts))]  # first: Pedro (demo)
+            account = pedro if index == 0 else accounts[self.rng.randrange(len(accounts))]  # the first: Pedro (demo)
             days_ago = 40 if index == 0 else self.rng.randint(0, 120)
             filed = self.now - dt.timedelta(days=days_ago, hours=self.rng.randint(0, 8))
             due_day = business_days_after(filed.astimezone(self.tz).date(), deadline)

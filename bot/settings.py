@@ -26,6 +26,8 @@ TRACKER_STORE_URL = "TRACKER_STORE_URL"
 ACTION_SERVER_URL = "ACTION_SERVER_URL"
 RASA_PORT = "RASA_PORT"
 ACTION_PORT = "ACTION_PORT"
+WEB_PORT = "WEB_PORT"
+LUZ_PAYMENT_URL = "LUZ_PAYMENT_URL"
 
 
 class Secret:
@@ -56,18 +58,21 @@ class Settings:
     complaint_deadline_business_days: int = 15
     seed: int = 20261128
     signing_secret: Secret = Secret("luz-dev-secret-change-me")
-    public_base_url: str = "http://localhost:8000"
+    public_base_url: str = ""
     agent_phone: str = "601 555 0100"
     tracker_store_url: str = ""
     rasa_port: int = 5005
     action_port: int = 5055
     action_server_url: str = ""
+    web_port: int = 8000
+    payment_url_template: str = "https://pagos.energiadelvalle.com.co/pse?ref={reference}"
 
     @classmethod
     def from_environ(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
         env = os.environ if environ is None else environ
         rasa_port = int(env.get(RASA_PORT, cls.rasa_port))
         action_port = int(env.get(ACTION_PORT, cls.action_port))
+        web_port = int(env.get(WEB_PORT, cls.web_port))
         return cls(
             database_url=env.get(DATABASE_URL) or _sqlite_url("luz.db"),
             timezone=env.get(LUZ_TIMEZONE, cls.timezone),
@@ -77,7 +82,9 @@ class Settings:
             ),
             seed=int(env.get(LUZ_SEED, cls.seed)),
             signing_secret=Secret(env.get(LUZ_SIGNING_SECRET, str(cls.signing_secret))),
-            public_base_url=env.get(PUBLIC_BASE_URL, cls.public_base_url).rstrip("/"),
+            public_base_url=(env.get(PUBLIC_BASE_URL) or f"http://localhost:{web_port}").rstrip("/"),
+            web_port=web_port,
+            payment_url_template=env.get(LUZ_PAYMENT_URL, cls.payment_url_template),
             agent_phone=env.get(LUZ_AGENT_PHONE, cls.agent_phone),
             tracker_store_url=env.get(TRACKER_STORE_URL) or _sqlite_url("tracker.db"),
             rasa_port=rasa_port,
@@ -93,6 +100,7 @@ class Settings:
             TRACKER_STORE_URL: self.tracker_store_url,
             ACTION_SERVER_URL: self.action_server_url,
             "PYTHONPATH": str(PROJECT_ROOT),
+            PUBLIC_BASE_URL: self.public_base_url,
             "RASA_TELEMETRY_ENABLED": "false",  # nothing leaves the machine
         }
 

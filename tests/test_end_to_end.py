@@ -40,10 +40,10 @@ def start_product(env: dict, tmp: Path) -> subprocess.Popen:
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{env['RASA_PORT']}"
     deadline = time.monotonic() + 240
+    health = [f"{base}/status", f"http://127.0.0.1:{env['ACTION_PORT']}/health", f"{env['PUBLIC_BASE_URL']}/health"]
     while time.monotonic() < deadline:
         try:
-            if (httpx.get(f"{base}/status", timeout=2).status_code == 200
-                    and httpx.get(f"http://127.0.0.1:{env['ACTION_PORT']}/health", timeout=2).status_code == 200):
+            if all(httpx.get(url, timeout=2).status_code == 200 for url in health):
                 return process
         except httpx.HTTPError:
             pass
@@ -70,9 +70,11 @@ def product(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it)")
     tmp = tmp_path_factory.mktemp("e2e")
-    action_port = free_port()
+    action_port, web_port = free_port(), free_port()
     env = {
         **os.environ,
+        "WEB_PORT": str(web_port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
         "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
         "DATABASE_URL": f"sqlite:///{tmp / 'records.db'}",
         "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
@@ -88,11 +90,15 @@ def product(tmp_path_factory):
     assert stop_product(state["process"]) == 0
 
 
-def say(product, sender: str, text: str) -> str:
+def messages(product, sender: str, text: str) -> list:
     response = httpx.post(f"{product['base']}/webhooks/rest/webhook",
                           json={"sender": sender, "message": text}, timeout=60)
     assert response.status_code == 200
-    return "\n".join(message.get("text", "") for message in response.json())
+    return response.json()
+
+
+def say(product, sender: str, text: str) -> str:
+    return "\n".join(message.get("text", "") for message in messages(product, sender, text))
 
 
 def test_a_registered_customer_asks_her_balance(product):
@@ -138,6 +144,48 @@ def test_greeting_help_and_out_of_scope(product):
     assert "Soy Luz" in say(product, sender, "buenas tardes")
     assert "Esto es lo que puedo hacer" in say(product, sender, "menú")
     assert "solo te puedo ayudar con tu servicio de energía" in say(product, sender, "cuál es la capital de Francia?")
+
+
+def test_the_bill_copy_link_opens_a_pdf_and_a_tampered_link_does_not(product):
+    replies = messages(product, "+573001234501", "necesito una copia de mi factura")
+    link = next(m["attachment"] for m in replies if m.get("attachment"))
+    document = httpx.get(link, timeout=30)
+    assert document.status_code == 200 and document.headers["content-type"] == "application/pdf"
+    assert document.content.startswith(b"%PDF")
+    assert httpx.get(link.replace(".pdf", "x.pdf"), timeout=30).status_code == 404
+
+
+def test_the_consumption_chart_is_an_image(product):
+    replies = messages(product, "+573001234501", "cuanto consumi los ultimos meses")
+    chart = next(m["image"] for m in replies if m.get("image"))
+    image = httpx.get(chart, timeout=30)
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+
+
+def test_a_complaint_filed_in_conversation_is_in_the_records(product):
+    sender = "+573001234501"
+    assert "¿Sobre qué es tu reclamo?" in say(product, sender, "quiero poner un reclamo")
+    assert "dónde quedan" not in say(product, sender, "donde quedan sus oficinas").lower()  # answered...
+    assert "Cuéntame qué pasó" in say(product, sender, "facturacion")  # ...and the form resumed
+    reply = say(product, sender, "me cobraron dos veces la factura de octubre")
+    ticket = next(word.strip(".,") for word in reply.split() if word.startswith("RC-"))
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        complaint = session.execute(select(m.Complaint).where(m.Complaint.ticket == ticket)).scalar_one()
+    assert complaint.category == "facturacion" and complaint.channel == "rest"
+
+
+def test_cancel_leaves_a_form_and_the_assistant_goes_on(product):
+    sender = "+573001234501"
+    assert "lectura de tu medidor" in say(product, sender, "quiero reportar la lectura del medidor")
+    assert "lo dejamos aquí" in say(product, sender, "cancelar")
+    assert "Soy Luz" in say(product, sender, "hola")
+
+
+def test_a_hazard_gets_safety_instructions_and_is_located(product):
+    sender = "+573109990006"
+    reply = say(product, sender, "hay un cable caido en la calle echando chispas")
+    assert reply.startswith("⚠️ Por tu seguridad") and "EM-" in reply
+    assert "la cuadrilla va en camino" in say(product, sender, "frente al parque de la calle 10 con carrera 5")
 
 
 def test_a_conversation_survives_a_restart_of_the_product(product):

@@ -1,30 +1,33 @@
-"""The balance journey answers from the records, in natural Spanish."""
+"""Billing journeys answer from the records, in natural Spanish, only to the owner."""
 from __future__ import annotations
 
+from decimal import Decimal
+
+import httpx  # noqa: F401  (documents are fetched in tests/bot/test_web.py)
 from sqlalchemy import select
 
 from actions.journeys import ActionRunJourney
+from actions.requests import ActionSubmitArrangement, ActionSubmitPaymentReport, instalment, parse_amount
 from bot import records
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
-from bot.formatting import day, money
+from bot.formatting import day, kwh, money
 from tests.actions.conftest import make_tracker
 
 
-def verified(number: str, sender: str = "+573001234501", journey: str = "check_balance"):
-    return make_tracker(sender, slots={"account_number": number, "account_verified": True, "journey": journey})
+def verified(number: str, sender: str = "+573001234501", journey: str = "check_balance", **slots):
+    return make_tracker(sender, slots={"account_number": number, "account_verified": True, "journey": journey, **slots},
+                        intent=journey)
 
 
-def latest_bill(database_url, number):
+def bills(database_url, number, count=13):
     with session_scope(engine_for(database_url)) as session:
         account = records.account_by_number(session, number)
-        return session.execute(
-            select(m.Bill).where(m.Bill.account_id == account.id).order_by(m.Bill.period.desc())
-        ).scalars().first()
+        return records.bills(session, account, count)
 
 
 async def test_balance_gives_amount_and_due_date(run, database_url, today):
-    bill = latest_bill(database_url, "100200301")
+    bill = bills(database_url, "100200301", 1)[0]
     outcome = await run(ActionRunJourney(), verified("100200301"))
     assert money(bill.total) in outcome.text
     assert f"Vence el {day(bill.due_date, today)}" in outcome.text
@@ -42,3 +45,73 @@ async def test_nothing_is_said_about_an_unverified_account(run):
     tracker = make_tracker("+573009999999", slots={"account_number": "100200301", "account_verified": False, "journey": "check_balance"})
     outcome = await run(ActionRunJourney(), tracker)
     assert outcome.messages == []
+
+
+async def test_a_high_bill_with_an_estimated_reading_is_explained_with_figures(run, database_url):
+    latest = bills(database_url, "100200306", 1)[0]
+    outcome = await run(ActionRunJourney(), verified("100200306", "+573001234506", "high_bill_inquiry"))
+    assert money(latest.total) in outcome.text and kwh(latest.kwh) in outcome.text
+    assert "ESTIMADA" in outcome.text
+    assert "promedio de los 6 meses anteriores" in outcome.text
+    assert outcome.messages[0]["buttons"][0]["payload"] == "/report_meter_reading"
+
+
+async def test_the_bill_copy_is_an_expiring_link_to_a_pdf(run):
+    outcome = await run(ActionRunJourney(), verified("100200301", journey="request_bill_copy"))
+    assert outcome.messages[0]["attachment"].startswith("http://localhost:8000/files/bills/")
+    assert outcome.messages[0]["attachment"].endswith(".pdf")
+    assert "24 horas" in outcome.text
+
+
+async def test_pay_bill_gives_the_amount_link_and_reference(run, database_url):
+    bill = bills(database_url, "100200301", 1)[0]
+    outcome = await run(ActionRunJourney(), verified("100200301", journey="pay_bill"))
+    assert money(bill.total) in outcome.text
+    assert f"100200301-{bill.period:%Y%m}" in outcome.text
+
+
+async def test_consumption_history_lists_12_months_with_a_chart(run, database_url):
+    history = bills(database_url, "100200301", 12)
+    outcome = await run(ActionRunJourney(), verified("100200301", journey="consumption_history"))
+    assert outcome.messages[0]["image"].endswith(".png")
+    assert f"{history[-1].kwh:.0f}" in outcome.text and "últimos 12 meses" in outcome.text
+
+
+def test_amounts_are_read_as_customers_write_them():
+    assert parse_amount("$ 84.350") == Decimal("84350")
+    assert parse_amount("84350") == Decimal("84350")
+    assert parse_amount("84.350,50") == Decimal("84350.50")
+    assert parse_amount("84 mil") == Decimal("84000")
+    assert parse_amount("no sé") is None
+
+
+def test_instalments_without_interest_split_evenly_and_with_interest_cost_more():
+    assert instalment(Decimal("300000"), 3) == Decimal("100000")
+    assert instalment(Decimal("300000"), 6) * 6 > Decimal("300000")
+
+
+async def test_a_reported_payment_is_recorded_for_reconciliation(run, database_url):
+    tracker = verified("100200302", "+573001234502", "report_payment", payment_amount="250000", payment_place="banco")
+    outcome = await run(ActionSubmitPaymentReport(), tracker)
+    reference = outcome.slots()["last_ticket"]
+    assert f"referencia {reference}" in outcome.text and "$ 250.000" in outcome.text
+    with session_scope(engine_for(database_url)) as session:
+        payment = session.execute(select(m.Payment).where(m.Payment.reference == reference)).scalar_one()
+    assert payment.status == m.PaymentStatus.reported and payment.amount == Decimal("250000")
+
+
+async def test_an_arrangement_offers_3_6_and_12_instalments_and_records_the_choice(run, database_url):
+    offer = await run(ActionRunJourney(), verified("100200302", "+573001234502", "payment_arrangement"))
+    assert "cuota inicial" in offer.text
+    assert [months for months, _ in offer.slots()["arrangement_offer"]] == [3, 6, 12]
+    outcome = await run(ActionSubmitArrangement(), verified("100200302", "+573001234502", "payment_arrangement",
+                                                             arrangement_months="6"))
+    ticket = outcome.slots()["last_ticket"]
+    with session_scope(engine_for(database_url)) as session:
+        request = session.execute(select(m.ServiceRequest).where(m.ServiceRequest.ticket == ticket)).scalar_one()
+    assert request.kind == "payment_arrangement" and request.details["months"] == 6
+
+
+async def test_an_account_without_debt_is_not_offered_an_arrangement(run):
+    outcome = await run(ActionRunJourney(), verified("100200305", "+573001234505", "payment_arrangement"))
+    assert "arrangement_offer" not in outcome.slots()

@@ -1,7 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from bot.formatting import day, kwh, mask_address, mask_name, money, month
+from bot.formatting import day, decimal_es, kwh, mask_address, mask_name, money, month
 from bot.phones import to_e164
 
 
@@ -18,13 +18,14 @@ def test_dates_are_in_spanish_with_the_year_only_when_needed():
     assert month(dt.date(2026, 10, 1)) == "octubre de 2026"
 
 
-def test_energy_in_kwh():
+def test_energy_in_kwh_and_decimals_with_a_comma():
     assert kwh(Decimal("1520.4")) == "1.520 kWh"
+    assert decimal_es(Decimal("5.40")) == "5,4"
 
 
 def test_names_and_addresses_are_masked():
     assert mask_name("Ana Lucía Restrepo Gómez") == "Ana L. R. G."
-    assert mask_address("Calle 45 # 12-30") == "Calle 45 # **-**"
+    assert mask_address("Calle 45 # 12-30") == "Calle 45 # ***"
     assert "100-05" not in mask_address("Calle 80 # 100-05 Apto 302")
 
 

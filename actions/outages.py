@@ -1,0 +1,211 @@
+"""Outages and safety: no power, when it returns, planned interruptions, quality, hazards."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from actions.context import sender_phone, settings, with_records
+from actions.journeys import JourneyContext, Outcome, journey
+from actions.replies import Reply
+from actions.safety import GuardedAction, GuardedFormValidation
+from bot import cases, records
+from bot.db import models as m
+from bot.formatting import mask_address, moment
+
+PLANNED_HORIZON_DAYS = 14
+SAFETY_INSTRUCTIONS = (
+    "⚠️ Por tu seguridad: aléjate al menos 10 metros y no toques el cable, el poste ni nada que esté en contacto "
+    "con ellos (agua, rejas, árboles). Mantén alejados a niños y mascotas. Si hay fuego o alguien está herido, "
+    "llama ya al 123. No intentes apagarlo con agua."
+)
+
+
+def _tz() -> str:
+    return settings().timezone
+
+
+def _suspended(ctx: JourneyContext) -> Optional[Outcome]:
+    if ctx.account.status == m.AccountStatus.suspended:
+        return [Reply(
+            f"Tu suministro de la cuenta {ctx.account.account_number} está suspendido por falta de pago; por eso no "
+            "tienes luz, no es una falla de la red. Cuando pagues lo pendiente, programamos la reconexión.",
+            [("Ver cuánto debo", "/check_balance"), ("Acuerdo de pago", "/payment_arrangement")],
+        )], {}
+    return None
+
+
+@journey("report_outage")
+def report_outage(session: Session, ctx: JourneyContext) -> Outcome:
+    suspended = _suspended(ctx)
+    if suspended:
+        return suspended
+    outage = records.active_outage_for(session, ctx.account)
+    if outage is not None:
+        cases.report_problem(session, kind="no_power", channel=ctx.channel, account=ctx.account, phone=ctx.phone,
+                             outage=outage, description="Cliente confirma falta de energía (corte conocido)")
+        eta = f" Estimamos que la energía vuelva {moment(outage.estimated_restoration_at, _tz(), ctx.today)}." \
+            if outage.estimated_restoration_at else ""
+        text = (
+            f"Ya sabemos de este corte: afecta a tu zona ({ctx.account.neighborhood}) desde "
+            f"{moment(outage.starts_at, _tz(), ctx.today)} por: {outage.cause.lower()}. Nuestro equipo ya está trabajando."
+            f"{eta} No necesitas reportarlo de nuevo; te avisamos cuando se restablezca."
+        )
+        return [Reply(text, [("Avisarme por aquí", "/subscribe_alerts"), ("Nada más", "/thank")])], {}
+    existing = [r for r in records.open_reports(session, ctx.account) if r.kind == "no_power"]
+    if existing:
+        return [Reply(
+            f"Ya tienes un reporte abierto, el {existing[0].ticket}, y nuestro equipo lo está atendiendo. "
+            "Te avisamos en cuanto tengamos novedades.", [("Estado del corte", "/outage_status")])], {}
+    report = cases.report_problem(session, kind="no_power", channel=ctx.channel, account=ctx.account, phone=ctx.phone)
+    advice = (
+        "Mientras tanto, revisa si tus vecinos tienen luz y si el interruptor principal (los tacos o breakers) de tu "
+        "casa está arriba; desconecta los equipos sensibles para protegerlos cuando vuelva la energía."
+    )
+    priority = " Como en tu hogar hay equipos médicos, tu caso tiene prioridad." if ctx.account.customer.electro_dependent else ""
+    text = (
+        f"Registré tu reporte de falta de energía en {mask_address(ctx.account.address)}: "
+        f"número {report.ticket}. Una cuadrilla lo revisará.{priority} {advice}"
+    )
+    return [Reply(text, [("Estado del corte", "/outage_status"), ("Nada más", "/thank")])], {"last_ticket": report.ticket}
+
+
+@journey("outage_status")
+def outage_status(session: Session, ctx: JourneyContext) -> Outcome:
+    suspended = _suspended(ctx)
+    if suspended:
+        return suspended
+    outage = records.active_outage_for(session, ctx.account)
+    if outage is not None:
+        eta = (f"Estimamos que la energía vuelva {moment(outage.estimated_restoration_at, _tz(), ctx.today)}"
+               if outage.estimated_restoration_at else "Aún no tenemos hora estimada de regreso")
+        return [Reply(
+            f"Hay un corte en curso en {ctx.account.neighborhood} desde {moment(outage.starts_at, _tz(), ctx.today)} "
+            f"({outage.cause.lower()}). {eta}. Te avisaremos si cambia.", [("Nada más", "/thank")])], {}
+    reports = [r for r in records.open_reports(session, ctx.account) if r.kind == "no_power"]
+    if reports:
+        return [Reply(
+            f"Tu reporte {reports[0].ticket} está {'en atención' if reports[0].status == m.TicketStatus.in_progress else 'recibido'}: "
+            "una cuadrilla va en camino. Normalmente restablecemos el servicio en menos de 4 horas.")], {}
+    return [Reply(
+        f"No tenemos cortes registrados en tu zona ({ctx.account.neighborhood}) en este momento. "
+        "Si estás sin luz, repórtalo y lo atendemos.", [("Reportar que no tengo luz", "/report_outage")])], {}
+
+
+@journey("planned_outages")
+def planned_outages(session: Session, ctx: JourneyContext) -> Outcome:
+    now = m.utcnow()
+    upcoming = records.planned_outages_for(session, ctx.account, now, now + dt.timedelta(days=PLANNED_HORIZON_DAYS))
+    if not upcoming:
+        return [Reply(
+            f"No hay cortes programados en tu zona ({ctx.account.neighborhood}) en los próximos {PLANNED_HORIZON_DAYS} días. "
+            "Si quieres, te avisamos cuando haya uno.", [("Avisarme", "/subscribe_alerts"), ("Nada más", "/thank")])], {}
+    items = "; ".join(
+        f"{moment(o.starts_at, _tz(), ctx.today)} hasta las {moment(o.estimated_restoration_at, _tz(), ctx.today).split(' a las ')[-1]}"
+        f" ({o.cause.lower()})" for o in upcoming
+    )
+    return [Reply(
+        f"Cortes programados en tu zona ({ctx.account.neighborhood}): {items}. "
+        "Te recomendamos desconectar equipos sensibles antes del corte.", [("Avisarme antes", "/subscribe_alerts")])], {}
+
+
+@journey("report_power_quality")
+def report_power_quality(session: Session, ctx: JourneyContext) -> Outcome:
+    text = (ctx.tracker.get_slot("journey_text") or "")[:500]
+    report = cases.report_problem(session, kind="power_quality", channel=ctx.channel, account=ctx.account,
+                                  phone=ctx.phone, description=text or None)
+    damaged = any(word in text.lower() for word in ("quem", "dañ", "dan", "se daño", "averi", "estropea"))
+    advice = (
+        "Mientras lo revisamos, desconecta neveras, televisores y computadores cuando notes bajones o subidas, "
+        "y usa un protector de voltaje si tienes uno."
+    )
+    replies = [Reply(f"Registré tu reporte de variaciones de voltaje: número {report.ticket}. Un técnico revisará la red de tu sector. {advice}")]
+    if damaged:
+        replies.append(Reply(
+            "Si un electrodoméstico se dañó por estas variaciones, puedes poner un reclamo para que evaluemos la "
+            "reparación o el pago del daño. Guarda el equipo y la factura de compra.",
+            [("Poner un reclamo por daño", "/file_complaint"), ("Ahora no", "/deny")]))
+    else:
+        replies.append(Reply("¿Algún aparato se dañó?", [("Sí, poner un reclamo", "/file_complaint"), ("No", "/deny")]))
+    return replies, {"last_ticket": report.ticket}
+
+
+class ActionReportHazard(GuardedAction):
+    """Safety first: instructions at once, then an emergency ticket at the highest priority.
+
+    Needs no identification: anyone may report a danger, and nothing private is said.
+    The place comes from the message, the sender's registered supply, or is asked.
+    """
+
+    def name(self) -> Text:
+        return "action_report_hazard"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        Reply(SAFETY_INSTRUCTIONS).send(dispatcher)
+        phone = sender_phone(tracker)
+        address = tracker.get_slot("hazard_address") or next(tracker.get_latest_entity_values("address"), None)
+        channel = tracker.get_latest_input_channel() or "rest"
+        description = (tracker.get_slot("hazard_description") or tracker.latest_message.get("text") or "")[:500]
+
+        def file(session: Session):
+            accounts = records.accounts_for_phone(session, phone) if phone else []
+            place = address  # a hazard is often in the street, not at the sender's home: ask
+            report = cases.report_problem(session, kind="hazard", channel=channel, account=accounts[0] if len(accounts) == 1 else None,
+                                          phone=phone, address=place, description=description)
+            return report.ticket, place
+
+        ticket, place = await with_records(file)
+        if place:
+            Reply(f"Reporté la emergencia en «{place}» con prioridad máxima: número {ticket}. Una cuadrilla va en camino.").send(dispatcher)
+            return [SlotSet("last_ticket", ticket), SlotSet("hazard_ticket", None), SlotSet("hazard_address", place)]
+        Reply(f"Registré la emergencia con prioridad máxima: número {ticket}.").send(dispatcher)
+        return [SlotSet("last_ticket", ticket), SlotSet("hazard_ticket", ticket)]
+
+
+class ValidateHazardForm(GuardedFormValidation):
+    """Asks where the hazard is only when the first message did not say it."""
+
+    failure_slot = "hazard_ticket"
+
+    def name(self) -> Text:
+        return "validate_hazard_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        return ["hazard_address"] if tracker.get_slot("hazard_ticket") else []
+
+    async def validate_hazard_address(self, value, dispatcher, tracker, domain):
+        place = str(value or "").strip()[:200]
+        if len(place) < 3:
+            dispatcher.utter_message(text="Necesito una dirección o un punto de referencia para enviar la cuadrilla.")
+            return {"hazard_address": None}
+        return {"hazard_address": place}
+
+
+class ActionHazardLocation(GuardedAction):
+    """The place of a hazard reported a moment ago, added to its emergency ticket."""
+
+    def name(self) -> Text:
+        return "action_hazard_location"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        ticket, place = tracker.get_slot("hazard_ticket"), tracker.get_slot("hazard_address")
+        if not ticket or not place:
+            return [SlotSet("hazard_ticket", None), SlotSet("hazard_address", None)]
+
+        def update(session: Session) -> bool:
+            report = session.execute(select(m.OutageReport).where(m.OutageReport.ticket == ticket)).scalar_one_or_none()
+            if report is None:
+                return False
+            report.address = place
+            return True
+
+        if await with_records(update):
+            Reply(f"Gracias. Agregué la ubicación «{place}» a la emergencia {ticket}; la cuadrilla va en camino. "
+                  "Recuerda mantenerte lejos del peligro.").send(dispatcher)
+        return [SlotSet("hazard_ticket", None), SlotSet("hazard_address", None)]

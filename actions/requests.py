@@ -1,0 +1,481 @@
+"""Procedures: reconnection, meter self-reading, reported payments, arrangements,
+contact data, alerts consent, e-billing, new connections and change of owner."""
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from statistics import mean
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from actions.context import sender_phone, settings, today, with_records
+from actions.identity import extract_account_number
+from actions.journeys import JourneyContext, Outcome, journey
+from actions.replies import Reply
+from actions.safety import GuardedAction, GuardedFormValidation
+from bot import cases, records
+from bot.db import models as m
+from bot.formatting import decimal_es, kwh, money
+from bot.phones import to_e164
+
+EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
+ARRANGEMENT_MINIMUM = Decimal("50000")
+DOWN_PAYMENT_SHARE = Decimal("0.10")
+MONTHLY_RATE = {3: Decimal("0"), 6: Decimal("0.012"), 12: Decimal("0.012")}
+
+
+def parse_amount(text: str) -> Optional[Decimal]:
+    """``$ 84.350``, ``84350``, ``84.350,50``, ``84 mil`` -> Decimal pesos, or None."""
+    plain = text.lower().replace("$", "").replace("pesos", "").strip()
+    thousands = re.search(r"(\d+(?:[.,]\d+)?)\s*(mil|k)\b", plain)
+    if thousands:
+        return Decimal(thousands.group(1).replace(",", ".")) * 1000
+    match = re.search(r"\d[\d.,]*", plain)
+    if not match:
+        return None
+    number = match.group(0).rstrip(".,")
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d{1,2})?", number):
+        number = number.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d{1,2})?", number):
+        number = number.replace(",", "")
+    else:
+        number = number.replace(",", ".")
+    try:
+        return Decimal(number)
+    except InvalidOperation:
+        return None
+
+
+def instalment(amount: Decimal, months: int) -> Decimal:
+    """Fixed monthly instalment (French amortisation) of ``amount`` over ``months``."""
+    rate = MONTHLY_RATE[months]
+    if rate == 0:
+        value = amount / months
+    else:
+        value = amount * rate / (1 - (1 + rate) ** -months)
+    return value.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+
+# --- reconnection ---------------------------------------------------------------------------
+
+@journey("reconnection")
+def reconnection(session: Session, ctx: JourneyContext) -> Outcome:
+    account = ctx.account
+    if account.status != m.AccountStatus.suspended:
+        return [Reply(f"Tu servicio de la cuenta {account.account_number} está activo, no tiene suspensión. "
+                      "Si no tienes luz, puede ser una falla: repórtala y la atendemos.",
+                      [("Reportar que no tengo luz", "/report_outage")])], {}
+    balance = records.balance(session, account, ctx.today)
+    reported = sum((p.amount for p in records.reported_payments(session, account)), Decimal("0"))
+    if balance.amount_due - reported > 0:
+        return [Reply(f"Para reconectar tu servicio hay que pagar {money(balance.amount_due - reported)} pendientes "
+                      f"({balance.unpaid_bills} facturas). Apenas se registre el pago, programamos la reconexión "
+                      "dentro de 24 horas hábiles.",
+                      [("Cómo pagar", "/pay_bill"), ("Ya pagué", "/report_payment"), ("Acuerdo de pago", "/payment_arrangement")])], {}
+    existing = records.open_requests(session, account, "reconnection")
+    request = existing[0] if existing else cases.request_service(session, kind="reconnection", channel=ctx.channel, account=account)
+    return [Reply(f"Tu pago está registrado. La reconexión quedó programada con la solicitud {request.ticket}: "
+                  "una cuadrilla la hará dentro de las próximas 24 horas hábiles. No hace falta que estés en casa "
+                  "si el medidor está por fuera.")], {"last_ticket": request.ticket}
+
+
+# --- meter self-reading ---------------------------------------------------------------------
+
+@journey("report_meter_reading")
+def start_meter_reading(session: Session, ctx: JourneyContext) -> Outcome:
+    return [], {}
+
+
+class ValidateMeterReadingForm(GuardedFormValidation):
+    """A reading is a whole number of kWh, not below the last one and without an absurd jump."""
+
+    failure_slot = "meter_reading_failed"
+
+    def name(self) -> Text:
+        return "validate_meter_reading_form"
+
+    async def validate_meter_reading(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        digits = re.findall(r"\d+", str(value or "")[:100].replace(".", ""))
+        if not digits or len(digits[0]) > 7:
+            dispatcher.utter_message(text="Escríbeme solo los números negros que marca el medidor, sin decimales. Ejemplo: 12345.")
+            return {"meter_reading": None}
+        reading = Decimal(digits[0])
+        number = tracker.get_slot("account_number")
+
+        def bounds(session: Session):
+            account = records.account_by_number(session, number)
+            last = records.last_reading(session, account)
+            recent = records.bills(session, account, 6)
+            monthly = Decimal(str(mean(float(b.kwh) for b in recent))) if recent else Decimal("500")
+            return (last.value_kwh if last else Decimal("0")), monthly
+
+        last, monthly = await with_records(bounds)
+        if reading < last:
+            dispatcher.utter_message(text=f"Esa lectura es menor que la última registrada ({last:.0f}). Revisa el número del medidor y escríbelo de nuevo.")
+            return {"meter_reading": None}
+        if reading - last > monthly * 6:
+            dispatcher.utter_message(text=f"Esa lectura implicaría un consumo de {kwh(reading - last)}, muy por encima de lo normal para tu casa. "
+                                          "Revisa el número y escríbelo de nuevo.")
+            return {"meter_reading": None}
+        return {"meter_reading": str(reading)}
+
+
+class ActionSubmitMeterReading(GuardedAction):
+    def name(self) -> Text:
+        return "action_submit_meter_reading"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        clear = [SlotSet("meter_reading", None), SlotSet("meter_reading_failed", None)]
+        reading, number = tracker.get_slot("meter_reading"), tracker.get_slot("account_number")
+        if not reading or not tracker.get_slot("account_verified"):
+            return clear
+
+        def save(session: Session) -> Decimal:
+            account = records.account_by_number(session, number)
+            last = records.last_reading(session, account)
+            session.add(m.MeterReading(account_id=account.id, read_at=m.utcnow(), value_kwh=Decimal(reading),
+                                       reading_type=m.ReadingType.customer))
+            return Decimal(reading) - (last.value_kwh if last else Decimal("0"))
+
+        used = await with_records(save)
+        Reply(f"Gracias, registré la lectura {reading} de tu medidor: son {kwh(used)} desde la última lectura. "
+              "La usaremos en tu próxima factura en lugar de una estimación.").send(dispatcher)
+        return clear
+
+
+# --- reported payment -----------------------------------------------------------------------
+
+@journey("report_payment")
+def start_payment_report(session: Session, ctx: JourneyContext) -> Outcome:
+    return [], {}
+
+
+class ValidatePaymentReportForm(GuardedFormValidation):
+    failure_slot = "payment_report_failed"
+
+    def name(self) -> Text:
+        return "validate_payment_report_form"
+
+    async def validate_payment_amount(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        amount = parse_amount(str(value or "")[:100])
+        if amount is None or amount <= 0 or amount > Decimal("100000000"):
+            dispatcher.utter_message(text="¿Cuánto pagaste? Escríbeme el valor en pesos, por ejemplo 84.350.")
+            return {"payment_amount": None}
+        return {"payment_amount": str(amount)}
+
+    async def validate_payment_place(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        place = str(value or "").strip()[:60]
+        if len(place) < 2:
+            dispatcher.utter_message(text="¿Dónde pagaste? Por ejemplo: en línea, en el banco o en un corresponsal.")
+            return {"payment_place": None}
+        return {"payment_place": place}
+
+
+class ActionSubmitPaymentReport(GuardedAction):
+    def name(self) -> Text:
+        return "action_submit_payment_report"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        clear = [SlotSet("payment_amount", None), SlotSet("payment_place", None), SlotSet("payment_report_failed", None)]
+        amount, place = tracker.get_slot("payment_amount"), tracker.get_slot("payment_place")
+        if not amount or not place or not tracker.get_slot("account_verified"):
+            return clear
+        number, channel = tracker.get_slot("account_number"), tracker.get_latest_input_channel() or "rest"
+
+        def save(session: Session):
+            account = records.account_by_number(session, number)
+            payment = cases.record_reported_payment(session, account=account, amount=Decimal(amount), place=place, channel=channel)
+            return payment.reference, account.status == m.AccountStatus.suspended
+
+        reference, suspended = await with_records(save)
+        extra = " Apenas se confirme, programamos la reconexión de tu servicio." if suspended else ""
+        Reply(f"Registré tu pago de {money(Decimal(amount))} ({place}) con la referencia {reference}. "
+              f"Lo confirmamos con la entidad de pago en máximo 48 horas hábiles; no tienes que hacer nada más.{extra} "
+              "Guarda tu comprobante por si lo necesitamos.").send(dispatcher)
+        return clear + [SlotSet("last_ticket", reference)]
+
+
+# --- payment arrangement --------------------------------------------------------------------
+
+@journey("payment_arrangement")
+def payment_arrangement(session: Session, ctx: JourneyContext) -> Outcome:
+    balance = records.balance(session, ctx.account, ctx.today)
+    if balance.amount_due < ARRANGEMENT_MINIMUM:
+        text = ("No tienes deuda pendiente, así que no necesitas un acuerdo de pago." if balance.amount_due <= 0 else
+                f"Tu saldo es {money(balance.amount_due)}; los acuerdos de pago son para deudas desde {money(ARRANGEMENT_MINIMUM)}. "
+                "Puedes pagarlo de una vez en línea o en puntos de pago.")
+        return [Reply(text, [("Cómo pagar", "/pay_bill")])], {}
+    if records.open_requests(session, ctx.account, "payment_arrangement"):
+        return [Reply("Ya tienes una solicitud de acuerdo de pago en estudio. Te contactaremos en máximo 2 días hábiles.")], {}
+    down = (balance.amount_due * DOWN_PAYMENT_SHARE).quantize(Decimal("1"))
+    rest = balance.amount_due - down
+    options = [(months, instalment(rest, months)) for months in (3, 6, 12)]
+    lines = "; ".join(
+        f"{months} cuotas de {money(value)}" + (" sin intereses" if MONTHLY_RATE[months] == 0 else f" (interés {decimal_es(MONTHLY_RATE[months] * 100)} % mensual)")
+        for months, value in options
+    )
+    text = (f"Puedes pagar tu deuda de {money(balance.amount_due)} en cuotas, que se suman a tus próximas facturas. "
+            f"Pagas una cuota inicial de {money(down)} y el resto en: {lines}.")
+    offer = [[months, money(value)] for months, value in options]
+    return [Reply(text)], {"arrangement_offer": offer}
+
+
+class ActionAskArrangementMonths(GuardedAction):
+    """The instalment options offered by the journey, as buttons."""
+
+    def name(self) -> Text:
+        return "action_ask_arrangement_months"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        offer = tracker.get_slot("arrangement_offer") or [[3, ""], [6, ""], [12, ""]]
+        buttons = [(f"{months} cuotas de {value}" if value else f"{months} cuotas", str(months)) for months, value in offer]
+        Reply("¿Cuántas cuotas prefieres? (escribe «cancelar» si no quieres el acuerdo)", buttons).send(dispatcher)
+        return []
+
+
+class ValidateArrangementForm(GuardedFormValidation):
+    failure_slot = "arrangement_failed"
+
+    def name(self) -> Text:
+        return "validate_arrangement_form"
+
+    async def validate_arrangement_months(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        match = re.search(r"\b(3|6|12|tres|seis|doce)\b", str(value or "").lower()[:100])
+        if not match:
+            dispatcher.utter_message(text="Elige 3, 6 o 12 cuotas (o escribe «cancelar» si prefieres no hacer el acuerdo).")
+            return {"arrangement_months": None}
+        months = {"tres": "3", "seis": "6", "doce": "12"}.get(match.group(1), match.group(1))
+        return {"arrangement_months": months}
+
+
+class ActionSubmitArrangement(GuardedAction):
+    def name(self) -> Text:
+        return "action_submit_arrangement"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        clear = [SlotSet("arrangement_months", None), SlotSet("arrangement_failed", None)]
+        months = tracker.get_slot("arrangement_months")
+        if not months or not tracker.get_slot("account_verified"):
+            return clear
+        number, channel = tracker.get_slot("account_number"), tracker.get_latest_input_channel() or "rest"
+
+        def save(session: Session):
+            account = records.account_by_number(session, number)
+            balance = records.balance(session, account, today())
+            down = (balance.amount_due * DOWN_PAYMENT_SHARE).quantize(Decimal("1"))
+            monthly = instalment(balance.amount_due - down, int(months))
+            request = cases.request_service(session, kind="payment_arrangement", channel=channel, account=account, details={
+                "debt": str(balance.amount_due), "down_payment": str(down), "months": int(months), "instalment": str(monthly)})
+            return request.ticket, down, monthly
+
+        ticket, down, monthly = await with_records(save)
+        Reply(f"Listo, solicité tu acuerdo de pago: cuota inicial de {money(down)} y {months} cuotas de {money(monthly)}. "
+              f"Número de solicitud: {ticket}. Te confirmamos la aprobación en máximo 2 días hábiles y, al pagar la cuota "
+              "inicial, se evita la suspensión.").send(dispatcher)
+        return clear + [SlotSet("last_ticket", ticket)]
+
+
+# --- contact data, alerts and e-billing -----------------------------------------------------
+
+@journey("update_contact")
+def start_update_contact(session: Session, ctx: JourneyContext) -> Outcome:
+    return [], {}
+
+
+class ValidateContactForm(GuardedFormValidation):
+    failure_slot = "contact_failed"
+
+    def name(self) -> Text:
+        return "validate_contact_form"
+
+    async def validate_contact_value(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = str(value or "").strip()[:160]
+        email = next(tracker.get_latest_entity_values("email"), None) or next(
+            (word for word in text.split() if "@" in word), None)
+        if email:
+            email = email.strip(".,;").lower()
+            if EMAIL.match(email):
+                return {"contact_value": email}
+            dispatcher.utter_message(text="Ese correo no parece válido. Escríbelo completo, por ejemplo nombre@gmail.com.")
+            return {"contact_value": None}
+        phone = to_e164(text, settings().default_region)
+        if phone:
+            return {"contact_value": phone}
+        dispatcher.utter_message(text="Escríbeme el nuevo correo electrónico o el nuevo número de celular.")
+        return {"contact_value": None}
+
+
+class ActionSubmitContact(GuardedAction):
+    def name(self) -> Text:
+        return "action_submit_contact"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        clear = [SlotSet("contact_value", None), SlotSet("contact_failed", None)]
+        value, number = tracker.get_slot("contact_value"), tracker.get_slot("account_number")
+        if not value or not tracker.get_slot("account_verified"):
+            return clear
+
+        def save(session: Session) -> str:
+            customer = records.account_by_number(session, number).customer
+            if "@" in value:
+                customer.email = value
+                return "correo"
+            if value not in {p.number for p in customer.phones}:
+                session.add(m.Phone(customer_id=customer.id, number=value, is_mobile=True))
+            return "celular"
+
+        kind = await with_records(save)
+        Reply(f"Listo, actualicé tu {kind}: {value}. Desde ahora te escribiremos ahí.").send(dispatcher)
+        return clear
+
+
+def _set_consent(session: Session, ctx: JourneyContext, consent: bool) -> str:
+    customer = ctx.account.customer
+    customer.notifications_consent = consent
+    request = cases.request_service(session, kind="alerts_consent", channel=ctx.channel, account=ctx.account,
+                                    details={"consent": consent, "phone": ctx.phone})
+    return request.ticket
+
+
+@journey("subscribe_alerts")
+def subscribe_alerts(session: Session, ctx: JourneyContext) -> Outcome:
+    _set_consent(session, ctx, True)
+    return [Reply("¡Listo! Te avisaremos de cortes programados y no programados en tu zona, de cuándo vuelve la luz y "
+                  "de tus facturas antes de que venzan. Puedes darte de baja cuando quieras escribiendo «no quiero más avisos».")], {}
+
+
+@journey("unsubscribe_alerts")
+def unsubscribe_alerts(session: Session, ctx: JourneyContext) -> Outcome:
+    _set_consent(session, ctx, False)
+    return [Reply("Listo, ya no te enviaremos avisos. Solo te escribiremos cuando tú nos escribas o por una emergencia "
+                  "que afecte tu seguridad. Si cambias de opinión, escribe «quiero recibir avisos».")], {}
+
+
+@journey("enroll_ebill")
+def enroll_ebill(session: Session, ctx: JourneyContext) -> Outcome:
+    customer = ctx.account.customer
+    if not customer.email:
+        return [Reply("Para enviarte la factura digital necesito tu correo electrónico. ¿Lo registramos?",
+                      [("Registrar mi correo", "/update_contact")])], {}
+    if ctx.account.e_billing:
+        return [Reply(f"Ya recibes la factura digital de la cuenta {ctx.account.account_number} en tu correo {_mask_email(customer.email)}.")], {}
+    ctx.account.e_billing = True
+    cases.request_service(session, kind="e_billing", channel=ctx.channel, account=ctx.account, details={"email": customer.email})
+    return [Reply(f"¡Hecho! Desde la próxima factura te llegará a {_mask_email(customer.email)} y dejaremos de enviarla en papel. "
+                  "Gracias por ayudar al planeta 🌱")], {}
+
+
+def _mask_email(email: str) -> str:
+    user, _, domain = email.partition("@")
+    return f"{user[:2]}***@{domain}"
+
+
+# --- new connection and change of owner (no account data revealed: no identification) -----
+
+class ValidateConnectionForm(GuardedFormValidation):
+    failure_slot = "connection_failed"
+
+    def name(self) -> Text:
+        return "validate_connection_form"
+
+    async def validate_connection_address(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        place = str(value or "").strip()[:200]
+        if len(place) < 5:
+            dispatcher.utter_message(text="Necesito la dirección completa del predio (calle, número y barrio o vereda).")
+            return {"connection_address": None}
+        return {"connection_address": place}
+
+    async def validate_connection_use(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = str(value or "").lower()[:100]
+        use = "comercial" if any(w in text for w in ("comerc", "negocio", "local", "tienda", "2")) else \
+            "residencial" if any(w in text for w in ("resid", "casa", "vivienda", "hogar", "apartamento", "1")) else None
+        if use is None:
+            dispatcher.utter_message(text="¿El servicio es para vivienda o para un negocio?")
+            return {"connection_use": None}
+        return {"connection_use": use}
+
+
+class ActionAskConnectionUse(GuardedAction):
+    def name(self) -> Text:
+        return "action_ask_connection_use"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        Reply("¿Para qué uso es el servicio?", [("Vivienda", "residencial"), ("Negocio o comercio", "comercial")]).send(dispatcher)
+        return []
+
+
+class ActionSubmitConnection(GuardedAction):
+    def name(self) -> Text:
+        return "action_submit_connection"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        clear = [SlotSet("connection_address", None), SlotSet("connection_use", None), SlotSet("connection_failed", None)]
+        address, use = tracker.get_slot("connection_address"), tracker.get_slot("connection_use")
+        if not address or not use:
+            return clear
+        phone, channel = sender_phone(tracker), tracker.get_latest_input_channel() or "rest"
+
+        def save(session: Session) -> str:
+            return cases.request_service(session, kind="new_connection", channel=channel,
+                                         details={"address": address, "use": use, "phone": phone}).ticket
+
+        ticket = await with_records(save)
+        Reply(f"Radiqué tu solicitud de conexión nueva ({use}) para «{address}»: número {ticket}. "
+              "Un técnico visitará el predio en máximo 5 días hábiles para revisar la factibilidad. Ten a mano: "
+              "documento de identidad, certificado de tradición o contrato de arrendamiento, y el certificado RETIE "
+              "de la instalación interna.").send(dispatcher)
+        return clear + [SlotSet("last_ticket", ticket)]
+
+
+class ValidateChangeOwnerForm(GuardedFormValidation):
+    failure_slot = "change_owner_failed"
+
+    def name(self) -> Text:
+        return "validate_change_owner_form"
+
+    async def validate_owner_account(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        number = extract_account_number(str(value or "")[:200])
+        if number is None:
+            dispatcher.utter_message(text="El número de cuenta tiene 9 dígitos y aparece en la factura. ¿Cuál es?")
+            return {"owner_account": None}
+        exists = await with_records(lambda session: records.account_by_number(session, number) is not None)
+        if not exists:
+            dispatcher.utter_message(text=f"No encuentro la cuenta {number}. Revísala en la factura, por favor.")
+            return {"owner_account": None}
+        return {"owner_account": number}
+
+    async def validate_new_owner_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        name = " ".join(str(value or "").split())[:120]
+        if len(name.split()) < 2 or any(ch.isdigit() for ch in name):
+            dispatcher.utter_message(text="Escríbeme el nombre completo del nuevo titular (nombre y apellido).")
+            return {"new_owner_name": None}
+        return {"new_owner_name": name.title()}
+
+
+class ActionSubmitChangeOwner(GuardedAction):
+    def name(self) -> Text:
+        return "action_submit_change_owner"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        clear = [SlotSet("owner_account", None), SlotSet("new_owner_name", None), SlotSet("change_owner_failed", None)]
+        number, name = tracker.get_slot("owner_account"), tracker.get_slot("new_owner_name")
+        if not number or not name:
+            return clear
+        phone, channel = sender_phone(tracker), tracker.get_latest_input_channel() or "rest"
+
+        def save(session: Session) -> str:
+            account = records.account_by_number(session, number)
+            return cases.request_service(session, kind="change_owner", channel=channel, account=account,
+                                         details={"new_owner": name, "phone": phone}).ticket
+
+        ticket = await with_records(save)
+        Reply(f"Radiqué el cambio de titular de la cuenta {number} a nombre de {name}: solicitud {ticket}. "
+              "Para terminarlo, envía a cambiotitular@energiadelvalle.com.co la copia del documento de identidad del "
+              "nuevo titular y el certificado de tradición (o la escritura o contrato de compraventa). "
+              "Lo resolvemos en máximo 15 días hábiles.").send(dispatcher)
+        return clear + [SlotSet("last_ticket", ticket)]

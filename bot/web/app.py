@@ -1,0 +1,88 @@
+"""FastAPI application factory: ``create_app(settings)``, nothing built at import.
+
+Serves the documents that the assistant links to (bill PDFs, consumption
+charts) behind expiring signed links.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Optional
+
+from fastapi import FastAPI, HTTPException, Response
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from bot import records
+from bot.charts import consumption_chart
+from bot.db import models as m
+from bot.db.engine import engine_for, session_scope
+from bot.documents import bill_pdf
+from bot.links import LinkExpired, LinkInvalid, LinkSigner
+from bot.settings import Settings, get_settings
+
+EXPIRED_PAGE = """<!doctype html><html lang="es"><meta charset="utf-8"><title>Enlace vencido</title>
+<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto">
+<h1>Este enlace ya venció</h1><p>Por tu seguridad, los enlaces a tus documentos duran 24 horas.
+Pídele a Luz uno nuevo escribiendo «copia de mi factura».</p></body></html>"""
+
+
+def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    settings = settings or get_settings()
+    signer = LinkSigner(str(settings.signing_secret), settings.public_base_url)
+    engine = engine_for(settings.database_url)
+    app = FastAPI(title="Luz", docs_url=None, redoc_url=None, openapi_url=None)
+
+    def open_link(kind: str, token: str):
+        try:
+            return signer.load(kind, token)
+        except LinkExpired:
+            raise HTTPException(status_code=410, detail="expired")
+        except LinkInvalid:
+            raise HTTPException(status_code=404, detail="not found")
+
+    @app.exception_handler(HTTPException)
+    async def _errors(request, error: HTTPException):
+        if error.status_code == 410:
+            return HTMLResponse(EXPIRED_PAGE, status_code=410)
+        return HTMLResponse("<h1>No encontrado</h1>", status_code=error.status_code)
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/files/bills/{token}.pdf")
+    async def bill_document(token: str) -> Response:
+        bill_id = open_link("bills", token)
+
+        def render() -> Optional[bytes]:
+            with session_scope(engine) as session:
+                bill = session.get(m.Bill, bill_id)
+                if bill is None:
+                    return None
+                return bill_pdf(bill, bill.account, bill.account.customer)
+
+        content = await asyncio.to_thread(render)
+        if content is None:
+            raise HTTPException(status_code=404)
+        return Response(content, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="factura-{bill_id}.pdf"',
+                                 "Cache-Control": "private, no-store"})
+
+    @app.get("/files/charts/{token}.png")
+    async def chart_image(token: str) -> Response:
+        account_number = open_link("charts", token)
+
+        def render() -> Optional[bytes]:
+            with session_scope(engine) as session:
+                account = records.account_by_number(session, account_number)
+                if account is None:
+                    return None
+                months = records.consumption(session, account, 12)
+                return consumption_chart([(b.period, b.kwh) for b in months], f"Consumo de los últimos {len(months)} meses")
+
+        content = await asyncio.to_thread(render)
+        if content is None:
+            raise HTTPException(status_code=404)
+        return Response(content, media_type="image/png", headers={"Cache-Control": "private, no-store"})
+
+    return app

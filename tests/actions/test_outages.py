@@ -1,0 +1,77 @@
+"""Outages and safety: known outages are told, not duplicated; hazards come first."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from actions.journeys import ActionRunJourney
+from actions.outages import ActionHazardLocation, ActionReportHazard
+from bot.db import models as m
+from bot.db.engine import engine_for, session_scope
+from tests.actions.conftest import make_tracker
+from tests.actions.test_billing import verified
+
+
+def report(database_url, ticket):
+    with session_scope(engine_for(database_url)) as session:
+        return session.execute(select(m.OutageReport).where(m.OutageReport.ticket == ticket)).scalar_one()
+
+
+async def test_a_known_outage_in_the_zone_is_told_with_its_restoration_time(run):
+    outcome = await run(ActionRunJourney(), verified("100200304", "+573001234504", "report_outage"))
+    assert "Ya sabemos de este corte" in outcome.text
+    assert "Estimamos que la energía vuelva" in outcome.text
+    assert "last_ticket" not in outcome.slots()  # no new ticket for a known outage
+
+
+async def test_an_outage_nobody_reported_gets_a_ticket(run, database_url):
+    outcome = await run(ActionRunJourney(), verified("100200301", journey="report_outage"))
+    ticket = outcome.slots()["last_ticket"]
+    assert ticket.startswith("AV-") and ticket in outcome.text
+    assert report(database_url, ticket).account_id is not None
+    again = await run(ActionRunJourney(), verified("100200301", journey="report_outage"))
+    assert f"Ya tienes un reporte abierto, el {ticket}" in again.text
+
+
+async def test_a_supply_suspended_for_non_payment_is_told_why_it_has_no_power(run):
+    outcome = await run(ActionRunJourney(), verified("100200302", "+573001234502", "report_outage"))
+    assert "suspendido por falta de pago" in outcome.text
+
+
+async def test_outage_status_gives_the_estimate(run):
+    outcome = await run(ActionRunJourney(), verified("100200304", "+573001234504", "outage_status"))
+    assert "Hay un corte en curso" in outcome.text
+
+
+async def test_planned_outages_of_the_customers_zone_next_two_weeks(run):
+    outcome = await run(ActionRunJourney(), verified("100200301", journey="planned_outages"))
+    assert "Cortes programados en tu zona (Chapinero)" in outcome.text
+    quiet = await run(ActionRunJourney(), verified("100200304", "+573001234504", "planned_outages"))
+    assert "No hay cortes programados" in quiet.text
+
+
+async def test_a_hazard_gets_safety_instructions_first_and_an_emergency_ticket(run, database_url):
+    tracker = make_tracker("+573109990001", intent="report_hazard", text="hay un cable caido echando chispas")
+    outcome = await run(ActionReportHazard(), tracker)
+    assert outcome.texts[0].startswith("⚠️ Por tu seguridad")
+    ticket = outcome.slots()["hazard_ticket"]
+    saved = report(database_url, ticket)
+    assert ticket.startswith("EM-") and saved.priority == 1 and saved.kind == "hazard"
+    located = await run(ActionHazardLocation(), make_tracker("+573109990001", slots={
+        "hazard_ticket": ticket, "hazard_address": "Calle 10 con carrera 5"}))
+    assert "Calle 10 con carrera 5" in located.text
+    assert report(database_url, ticket).address == "Calle 10 con carrera 5"
+
+
+async def test_a_hazard_with_its_address_is_not_asked_where(run):
+    tracker = make_tracker("+573109990001", intent="report_hazard", text="poste caido en la calle 45 # 12-30",
+                           entities=[{"entity": "address", "value": "calle 45 # 12-30"}])
+    outcome = await run(ActionReportHazard(), tracker)
+    assert outcome.slots()["hazard_ticket"] is None
+    assert "calle 45 # 12-30" in outcome.text
+
+
+async def test_damaged_appliances_lead_to_a_complaint(run):
+    tracker = verified("100200301", journey="report_power_quality", journey_text="con los bajones se me quemo la nevera")
+    outcome = await run(ActionRunJourney(), tracker)
+    assert outcome.slots()["last_ticket"].startswith("CS-")
+    assert outcome.messages[-1]["buttons"][0]["payload"] == "/file_complaint"

@@ -1,0 +1,125 @@
+"""Procedures: each validates what the customer says and leaves a record."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from actions.information import ActionDistributedGeneration, ActionOfficeInfo, ActionTariffInfo
+from actions.journeys import ActionRunJourney
+from actions.requests import (
+    ActionSubmitChangeOwner, ActionSubmitConnection, ActionSubmitContact, ActionSubmitMeterReading,
+    ValidateContactForm, ValidateMeterReadingForm,
+)
+from bot import records
+from bot.db import models as m
+from bot.db.engine import engine_for, session_scope
+from tests.actions.conftest import make_tracker
+from tests.actions.test_billing import verified
+
+
+def last_reading(database_url, number):
+    with session_scope(engine_for(database_url)) as session:
+        return records.last_reading(session, records.account_by_number(session, number)).value_kwh
+
+
+def reading_form(value, number="100200301"):
+    return make_tracker(slots={"requested_slot": "meter_reading", "meter_reading": value, "account_number": number,
+                               "account_verified": True}, text=value, active_loop="meter_reading_form")
+
+
+async def test_a_reading_below_the_last_one_is_refused(run, database_url):
+    last = last_reading(database_url, "100200301")
+    outcome = await run(ValidateMeterReadingForm(), reading_form(str(int(last) - 1)))
+    assert outcome.slots()["meter_reading"] is None and "menor que la última" in outcome.text
+
+
+async def test_an_absurd_jump_is_refused_and_letters_are_explained(run, database_url):
+    last = last_reading(database_url, "100200301")
+    jump = await run(ValidateMeterReadingForm(), reading_form(str(int(last) + 90000)))
+    assert "muy por encima de lo normal" in jump.text
+    letters = await run(ValidateMeterReadingForm(), reading_form("abc"))
+    assert "solo los números" in letters.text
+
+
+async def test_a_plausible_reading_is_recorded_as_a_customer_reading(run, database_url):
+    last = last_reading(database_url, "100200301")
+    value = str(int(last) + 50)
+    valid = await run(ValidateMeterReadingForm(), reading_form(value))
+    assert valid.slots()["meter_reading"] == value
+    saved = await run(ActionSubmitMeterReading(), verified("100200301", meter_reading=value))
+    assert f"registré la lectura {value}" in saved.text
+    assert last_reading(database_url, "100200301") == int(value)
+
+
+async def test_reconnection_when_suspended_and_unpaid_says_what_is_owed(run):
+    outcome = await run(ActionRunJourney(), verified("100200302", "+573001234502", "reconnection"))
+    assert "Para reconectar tu servicio hay que pagar $" in outcome.text
+
+
+async def test_reconnection_of_an_active_supply_says_it_is_active(run):
+    outcome = await run(ActionRunJourney(), verified("100200301", journey="reconnection"))
+    assert "está activo" in outcome.text
+
+
+async def test_contact_data_is_validated_then_saved(run, database_url):
+    bad = await run(ValidateContactForm(), make_tracker(slots={"requested_slot": "contact_value", "contact_value": "ana@@x"},
+                                                        text="ana@@x", active_loop="contact_form"))
+    assert bad.slots()["contact_value"] is None
+    good = await run(ValidateContactForm(), make_tracker(slots={"requested_slot": "contact_value", "contact_value": "Ana.Nueva@Gmail.com"},
+                                                         text="Ana.Nueva@Gmail.com", active_loop="contact_form"))
+    assert good.slots()["contact_value"] == "ana.nueva@gmail.com"
+    await run(ActionSubmitContact(), verified("100200301", contact_value="ana.nueva@gmail.com"))
+    with session_scope(engine_for(database_url)) as session:
+        assert records.account_by_number(session, "100200301").customer.email == "ana.nueva@gmail.com"
+
+
+async def test_alerts_consent_is_recorded_both_ways(run, database_url):
+    await run(ActionRunJourney(), verified("100200301", journey="unsubscribe_alerts"))
+    with session_scope(engine_for(database_url)) as session:
+        assert records.account_by_number(session, "100200301").customer.notifications_consent is False
+    await run(ActionRunJourney(), verified("100200301", journey="subscribe_alerts"))
+    with session_scope(engine_for(database_url)) as session:
+        assert records.account_by_number(session, "100200301").customer.notifications_consent is True
+
+
+async def test_e_billing_enrolment_uses_the_registered_email(run, database_url):
+    outcome = await run(ActionRunJourney(), verified("100200304", "+573001234504", "enroll_ebill"))
+    assert "@example.com" in outcome.text or "Ya recibes" in outcome.text
+    with session_scope(engine_for(database_url)) as session:
+        assert records.account_by_number(session, "100200304").e_billing is True
+
+
+async def test_a_new_connection_request_is_recorded_without_identification(run, database_url):
+    tracker = make_tracker("+573109990009", slots={"connection_address": "Vereda El Rosal lote 4", "connection_use": "residencial"})
+    outcome = await run(ActionSubmitConnection(), tracker)
+    ticket = outcome.slots()["last_ticket"]
+    with session_scope(engine_for(database_url)) as session:
+        request = session.execute(select(m.ServiceRequest).where(m.ServiceRequest.ticket == ticket)).scalar_one()
+    assert request.kind == "new_connection" and request.details["address"] == "Vereda El Rosal lote 4"
+
+
+async def test_a_change_of_owner_is_recorded_with_the_documents_to_send(run):
+    tracker = make_tracker("+573109990009", slots={"owner_account": "100200301", "new_owner_name": "Luis Pérez"})
+    outcome = await run(ActionSubmitChangeOwner(), tracker)
+    assert "Luis Pérez" in outcome.text and "documento de identidad" in outcome.text
+
+
+async def test_tariffs_come_from_the_tariff_table(run, database_url, today):
+    outcome = await run(ActionTariffInfo(), make_tracker(intent="tariff_info"))
+    with session_scope(engine_for(database_url)) as session:
+        tariffs = records.current_tariffs(session, today)
+    assert len(tariffs) == 4 and all(t.name in outcome.text for t in tariffs)
+
+
+async def test_a_prosumer_sees_exported_energy_and_credits(run):
+    outcome = await run(ActionDistributedGeneration(), make_tracker("+573001234505", intent="distributed_generation"))
+    assert "5,4 kWp" in outcome.text and "créditos" in outcome.text
+
+
+async def test_anyone_else_learns_how_to_become_a_prosumer(run):
+    outcome = await run(ActionDistributedGeneration(), make_tracker("+573001234501", intent="distributed_generation"))
+    assert "paneles solares" in outcome.text and "kWp" not in outcome.text
+
+
+async def test_offices_and_hours(run):
+    outcome = await run(ActionOfficeInfo(), make_tracker(intent="office_info"))
+    assert "Horario" in outcome.text
