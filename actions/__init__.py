@@ -3,4 +3,4 @@
 ``python -m rasa_sdk --actions actions`` imports this package; importing the
 modules below registers every action and journey handler.
 """
-from actions import billing, complaints, identity, information, journeys, outages, requests  # noqa: F401
+from actions import billing, complaints, conversation, identity, information, journeys, outages, requests  # noqa: F401

@@ -188,6 +188,26 @@ def test_a_hazard_gets_safety_instructions_and_is_located(product):
     assert "la cuadrilla va en camino" in say(product, sender, "frente al parque de la calle 10 con carrera 5")
 
 
+def test_not_understood_twice_offers_a_person(product):
+    sender = "+573109990007"
+    first = messages(product, sender, "blorp fnarg zzkx")
+    assert "¿Te refieres a alguna de estas opciones?" in first[0]["text"]
+    assert first[0]["buttons"][-1]["payload"] == "/out_of_scope"
+    assert "con otras palabras" in say(product, sender, "/out_of_scope")
+    last = messages(product, sender, "blorp fnarg zzkx")
+    texts = " ".join(m.get("text", "") for m in last)
+    assert "¿Te refieres" in texts or "Sigo sin entenderte" in texts
+
+
+def test_a_customer_with_two_supplies_chooses_and_switches(product):
+    sender = "+573001234503"
+    options = messages(product, sender, "cuanto debo")
+    assert [b["payload"] for b in options[0]["buttons"]] == ["100200303", "100200313"]
+    assert "100200313" in say(product, sender, "2")
+    assert "ahora hablamos de la cuenta 100200303" in say(product, sender, "100200303")
+    assert "100200303" in say(product, sender, "cuanto debo")
+
+
 def test_a_conversation_survives_a_restart_of_the_product(product):
     sender = "+573109990005"
     assert "número de cuenta" in say(product, sender, "cuanto debo")

@@ -10,7 +10,6 @@ from typing import Optional
 
 from fastapi import FastAPI, HTTPException, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from bot import records
 from bot.charts import consumption_chart

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import httpx  # noqa: F401  (documents are fetched in tests/bot/test_web.py)
 from sqlalchemy import select
 
 from actions.journeys import ActionRunJourney

@@ -1,0 +1,80 @@
+"""Conversation repair: suggestions when unsure, and switching between one's supplies."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import sender_phone, with_records
+from actions.replies import Reply
+from actions.safety import GuardedAction
+from bot import records
+from bot.formatting import mask_address
+
+# How each intent reads on a suggestion button.
+INTENT_LABELS = {
+    "check_balance": "Consultar mi saldo", "high_bill_inquiry": "Por qué mi factura vino alta",
+    "request_bill_copy": "Copia de mi factura", "pay_bill": "Cómo pagar", "report_payment": "Reportar un pago",
+    "payment_arrangement": "Acuerdo de pago", "consumption_history": "Mi consumo",
+    "report_outage": "No tengo luz", "outage_status": "Cuándo vuelve la luz", "planned_outages": "Cortes programados",
+    "report_hazard": "Reportar un peligro", "report_power_quality": "Bajones de voltaje",
+    "file_complaint": "Poner un reclamo", "complaint_status": "Estado de mi reclamo",
+    "new_connection": "Conexión nueva", "change_owner": "Cambio de titular", "report_meter_reading": "Enviar lectura",
+    "reconnection": "Reconexión", "update_contact": "Actualizar mis datos", "subscribe_alerts": "Recibir avisos",
+    "unsubscribe_alerts": "No recibir más avisos", "enroll_ebill": "Factura digital",
+    "distributed_generation": "Paneles solares", "office_info": "Oficinas y horarios", "tariff_info": "Tarifas",
+    "energy_saving_tips": "Consejos de ahorro", "request_agent": "Hablar con un asesor", "help": "Ver el menú",
+}
+
+
+class ActionAskAffirmation(GuardedAction):
+    """First stage of the fallback: 'did you mean...?' with the likeliest journeys as buttons."""
+
+    def name(self) -> Text:
+        return "action_default_ask_affirmation"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        likely = [r["name"] for r in ranking if r.get("name") in INTENT_LABELS][:3]
+        # "Otra cosa" is out_of_scope: the two-stage fallback then asks to rephrase.
+        buttons = [(INTENT_LABELS[name], f"/{name}") for name in likely] + [("Otra cosa", "/out_of_scope")]
+        Reply("No estoy segura de haberte entendido. ¿Te refieres a alguna de estas opciones?", buttons).send(dispatcher)
+        return []
+
+
+class ActionSwitchAccount(GuardedAction):
+    """A customer gives an account number out of context: switch to it when it is theirs."""
+
+    def name(self) -> Text:
+        return "action_switch_account"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        number = next(tracker.get_latest_entity_values("account_number"), None)
+        if not number:
+            Reply("Gracias por el dato. ¿Qué quieres hacer con él? Por ejemplo, consultar tu saldo o revisar un reclamo.",
+                  [("Consultar mi saldo", "/check_balance"), ("Ver opciones", "/help")]).send(dispatcher)
+            return []
+        phone = sender_phone(tracker)
+
+        def check(session):
+            account = records.account_by_number(session, number)
+            if account is None:
+                return None
+            return records.phone_owns_account(session, phone, account), mask_address(account.address)
+
+        found = await with_records(check)
+        if found is None:
+            Reply(f"No encuentro la cuenta {number}. Revisa el número en tu factura, por favor.").send(dispatcher)
+            return []
+        owns, address = found
+        if owns:
+            Reply(f"Listo, ahora hablamos de la cuenta {number} ({address}). ¿Qué quieres consultar?",
+                  [("Saldo", "/check_balance"), ("Consumo", "/consumption_history"), ("Ver opciones", "/help")]).send(dispatcher)
+            return [SlotSet("account_number", number), SlotSet("account_verified", True)]
+        Reply(f"Anoté la cuenta {number}. Como no está registrada con tu número, te pediré un dato de verificación "
+              "cuando consultes algo de ella. ¿Qué quieres consultar?",
+              [("Saldo", "/check_balance"), ("Ver opciones", "/help")]).send(dispatcher)
+        return [SlotSet("account_number", None), SlotSet("account_verified", False)]

@@ -1,0 +1,31 @@
+"""Repair: suggestions when unsure; switching to another of one's supplies."""
+from __future__ import annotations
+
+from actions.conversation import ActionAskAffirmation, ActionSwitchAccount
+from tests.actions.conftest import make_tracker
+
+
+async def test_when_unsure_the_likeliest_journeys_are_suggested(run):
+    tracker = make_tracker(intent="nlu_fallback", text="la vaina de la luz")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.4}, {"name": "report_outage", "confidence": 0.3},
+        {"name": "out_of_scope", "confidence": 0.2}, {"name": "check_balance", "confidence": 0.1}]
+    outcome = await run(ActionAskAffirmation(), tracker)
+    payloads = [b["payload"] for b in outcome.messages[0]["buttons"]]
+    assert payloads == ["/report_outage", "/check_balance", "/out_of_scope"]
+
+
+def account_given(sender, number):
+    return make_tracker(sender, intent="inform", text=number, entities=[{"entity": "account_number", "value": number}])
+
+
+async def test_a_customer_switches_to_her_other_supply(run):
+    outcome = await run(ActionSwitchAccount(), account_given("+573001234503", "100200313"))
+    assert outcome.slots() == {"account_number": "100200313", "account_verified": True}
+    assert "Calle 80 # ***" in outcome.text
+
+
+async def test_someone_elses_account_is_not_switched_to_without_verification(run):
+    outcome = await run(ActionSwitchAccount(), account_given("+573001234503", "100200301"))
+    assert outcome.slots() == {"account_number": None, "account_verified": False}
+    assert "verificación" in outcome.text and "Calle 45" not in outcome.text
