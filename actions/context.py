@@ -37,10 +37,14 @@ def today() -> dt.date:
 
 
 def sender_phone(tracker: Tracker) -> Optional[str]:
-    """The customer's phone in E.164, from channel metadata or the sender id itself."""
-    metadata = tracker.get_slot("session_started_metadata") or {}
-    raw = metadata.get("phone") if isinstance(metadata, dict) else None
-    return to_e164(raw or tracker.sender_id, settings().default_region)
+    """The customer's phone in E.164: from the channel (this message or the session start), else the sender id.
+
+    Telegram conversations carry the phone a customer shared; their sender id is not a phone.
+    """
+    for metadata in (tracker.latest_message.get("metadata"), tracker.get_slot("session_started_metadata")):
+        if isinstance(metadata, dict) and metadata.get("phone"):
+            return to_e164(metadata["phone"], settings().default_region)
+    return to_e164(tracker.sender_id, settings().default_region)
 
 
 def _in_session(work: Callable[[Session], T]) -> T:

@@ -81,3 +81,41 @@ def use_database(database_url, monkeypatch) -> str:
     get_settings.cache_clear()
     yield database_url
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def twilio_api():
+    from tests.emulators import TwilioEmulator
+
+    emulator = TwilioEmulator().start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def telegram_api():
+    from tests.emulators import TelegramEmulator
+
+    emulator = TelegramEmulator().start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def product(tmp_path_factory, twilio_api, telegram_api):
+    """The running product (see tests/product.py), shared by the slow end-to-end tests."""
+    import subprocess
+    import sys
+
+    from tests.product import MODEL, product_environment, start_product, stop_product
+
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = product_environment(tmp, twilio_api.url, telegram_api.url)
+    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", "200"], env=env, check=True,
+                   cwd=PROJECT_ROOT, capture_output=True)
+    state = {"base": f"http://127.0.0.1:{env['RASA_PORT']}", "env": env, "tmp": tmp,
+             "process": start_product(env, tmp)}
+    yield state
+    assert stop_product(state["process"]) == 0

@@ -5,13 +5,6 @@ against a fresh seeded database, and talks over the REST channel.
 """
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,73 +14,9 @@ from bot import records
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.formatting import money
-from tests.conftest import PROJECT_ROOT
+from tests.product import start_product, stop_product
 
 pytestmark = pytest.mark.slow
-MODEL = PROJECT_ROOT / "models" / "luz.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_product(env: dict, tmp: Path) -> subprocess.Popen:
-    """`python -m bot run` in its own process group, returned once both servers answer."""
-    with open(tmp / "product.log", "a") as log:
-        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{env['RASA_PORT']}"
-    deadline = time.monotonic() + 240
-    health = [f"{base}/status", f"http://127.0.0.1:{env['ACTION_PORT']}/health", f"{env['PUBLIC_BASE_URL']}/health"]
-    while time.monotonic() < deadline:
-        try:
-            if all(httpx.get(url, timeout=2).status_code == 200 for url in health):
-                return process
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            break
-        time.sleep(1)
-    stop_product(process)
-    pytest.fail("the product did not start:\n" + (tmp / "product.log").read_text()[-3000:])
-
-
-def stop_product(process: subprocess.Popen) -> int:
-    """Ctrl-C, as an operator would; returns the exit code."""
-    process.send_signal(signal.SIGINT)
-    try:
-        return process.wait(40)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        pytest.fail("the product did not stop on Ctrl-C")
-
-
-@pytest.fixture(scope="module")
-def product(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
-    tmp = tmp_path_factory.mktemp("e2e")
-    action_port, web_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "WEB_PORT": str(web_port),
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-        "DATABASE_URL": f"sqlite:///{tmp / 'records.db'}",
-        "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
-        "RASA_PORT": str(free_port()),
-        "ACTION_PORT": str(action_port),
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
-    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", "200"], env=env, check=True,
-                   cwd=PROJECT_ROOT, capture_output=True)
-    state = {"base": f"http://127.0.0.1:{env['RASA_PORT']}", "env": env, "tmp": tmp,
-             "process": start_product(env, tmp)}
-    yield state
-    assert stop_product(state["process"]) == 0
 
 
 def messages(product, sender: str, text: str) -> list:

@@ -399,3 +399,55 @@ class GenerationPeriod(Base):
     generated_kwh: Mapped[Decimal] = Column(Energy, nullable=False)
     exported_kwh: Mapped[Decimal] = Column(Energy, nullable=False)
     credit_amount: Mapped[Decimal] = Column(Money, nullable=False)
+
+
+class InboundMessage(Base):
+    """A provider's message id seen once: retries and duplicates are processed a single time."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    channel: Mapped[str] = Column(String(20), nullable=False)
+    provider_id: Mapped[str] = Column(String(80), nullable=False)
+    sender: Mapped[str] = Column(String(40), nullable=False)
+    received_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ConversationMenu(Base):
+    """The numbered options last shown to a conversation, so a reply "2" maps back to its button."""
+
+    __tablename__ = "conversation_menus"
+
+    conversation_id: Mapped[str] = Column(String(80), primary_key=True)
+    options: Mapped[list] = Column(JSON, nullable=False)
+    updated_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class OutboundMessage(Base):
+    """A message handed to a provider, and what the provider said of its delivery."""
+
+    __tablename__ = "outbound_messages"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    channel: Mapped[str] = Column(String(20), nullable=False)
+    provider_id: Mapped[Optional[str]] = Column(String(80), unique=True)
+    recipient: Mapped[str] = Column(String(40), nullable=False, index=True)
+    body: Mapped[str] = Column(Text, nullable=False)
+    media_url: Mapped[Optional[str]] = Column(String(500))
+    status: Mapped[str] = Column(String(20), nullable=False, default="queued")  # queued, sent, delivered, failed...
+    error_code: Mapped[Optional[str]] = Column(String(20))
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class OptOut(Base):
+    """A phone that texted STOP/BAJA on a channel: nothing proactive is sent to it there."""
+
+    __tablename__ = "opt_outs"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    channel: Mapped[str] = Column(String(20), nullable=False)
+    address: Mapped[str] = Column(String(40), nullable=False)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)

@@ -1,0 +1,83 @@
+"""The channel-independent part of a turn: menus, Rasa, rendering, and failures.
+
+A provider module turns its webhook into an ``Inbound`` and gives a ``send``
+function; ``handle_turn`` does the rest, the same way for every channel.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Dict, List, Optional
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from channels import inbox
+from channels.render import Outgoing, choose, render
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 1000
+APOLOGY = ("Lo siento, tuve un problema para responderte. Inténtalo de nuevo en unos minutos o escribe "
+           "«asesor» para hablar con una persona.")
+TOO_LONG = "Tu mensaje es muy largo para mí. ¿Me lo resumes en unas pocas líneas, por favor?"
+EMPTY = "Recibí un mensaje vacío. Escríbeme tu consulta, por ejemplo «cuánto debo» o «no tengo luz»."
+MEDIA_ONLY = ("Por ahora no puedo escuchar audios ni ver imágenes o stickers. Escríbeme tu consulta con "
+              "palabras, por favor, o escribe «asesor» para hablar con una persona.")
+
+Send = Callable[[List[Outgoing]], Awaitable[None]]
+OnNewMessage = Callable[[UserMessage], Awaitable[None]]
+
+
+@dataclass
+class Inbound:
+    channel: str
+    sender_id: str  # the conversation: a phone in E.164, or "tg:<chat id>"
+    text: str
+    metadata: Dict = field(default_factory=dict)
+    has_unsupported_media: bool = False
+
+
+@dataclass
+class ChannelProfile:
+    limit: int
+    keyboards: bool
+    media: bool
+
+
+async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send, profile: ChannelProfile) -> None:
+    """Answers one customer message; never raises (the webhook already said 200)."""
+    try:
+        text = (inbound.text or "").strip()
+        if not text:
+            await send([Outgoing(MEDIA_ONLY if inbound.has_unsupported_media else EMPTY)])
+            return
+        if len(text) > MAX_TEXT:
+            await send([Outgoing(TOO_LONG)])
+            return
+        options = await asyncio.to_thread(inbox.menu_of, inbound.sender_id)
+        text = choose(text, options) or text
+        collector = CollectingOutputChannel()
+        await on_new_message(UserMessage(text, collector, inbound.sender_id, input_channel=inbound.channel,
+                                         metadata=inbound.metadata))
+        outgoing, options = render(collector.messages, limit=profile.limit, keyboards=profile.keyboards, media=profile.media)
+        await asyncio.to_thread(inbox.remember_menu, inbound.sender_id, [] if profile.keyboards else options)
+        if outgoing:
+            await send(outgoing)
+    except Exception:  # noqa: BLE001 - the customer gets an apology, the log gets the details
+        log.exception("turn failed on %s for %s", inbound.channel, inbound.sender_id)
+        try:
+            await send([Outgoing(APOLOGY)])
+        except Exception:  # noqa: BLE001
+            log.exception("could not even apologise on %s to %s", inbound.channel, inbound.sender_id)
+
+
+def spawn(coroutine) -> asyncio.Task:
+    """Runs a turn after the webhook has answered, keeping a reference so it is not collected."""
+    task = asyncio.get_running_loop().create_task(coroutine)
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
+    return task
+
+
+_RUNNING: set = set()

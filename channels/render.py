@@ -1,0 +1,109 @@
+"""One answer, rendered for each channel's limits.
+
+Rasa collects the assistant's messages for a turn as dicts (text, buttons,
+image, attachment). Channels without buttons get numbered options, and the
+options are returned so a later "1" or "2" maps back to the button's payload.
+Long text is split at sentence boundaries within the channel's limit.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+TELEGRAM_LIMIT = 4096
+TWILIO_LIMIT = 1600
+SMS_PREFERRED = 459  # three concatenated GSM-7 segments: beyond this SMS gets costly and hard to read
+
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+@dataclass
+class Outgoing:
+    """What one provider message carries."""
+
+    text: str = ""
+    media_url: Optional[str] = None
+    buttons: List[Tuple[str, str]] = field(default_factory=list)  # kept for channels with keyboards
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7 for ch in text)
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS a text costs: GSM-7 160/153 characters, UCS-2 (accents like á, emoji) 70/67."""
+    if not text:
+        return 0
+    single, multi = (160, 153) if is_gsm7(text) else (70, 67)
+    return 1 if len(text) <= single else -(-len(text) // multi)
+
+
+def split_text(text: str, limit: int) -> List[str]:
+    """Pieces of at most ``limit`` characters, cut between sentences (or words, for a huge sentence)."""
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    pieces: List[str] = []
+    current = ""
+    for sentence in [s for s in _SENTENCE_END.split(text) if s.strip()]:
+        while len(sentence) > limit:  # one sentence longer than a message: cut at a space
+            cut = sentence.rfind(" ", 0, limit) or limit
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        candidate = f"{current} {sentence}".strip() if current else sentence
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            pieces.append(current)
+            current = sentence
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def numbered(buttons: Sequence[Tuple[str, str]]) -> str:
+    return "\n".join(f"{index}. {title}" for index, (title, _payload) in enumerate(buttons, 1))
+
+
+def render(messages: Sequence[Dict], *, limit: int, keyboards: bool, media: bool) -> Tuple[List[Outgoing], List[Tuple[str, str]]]:
+    """Provider messages for a turn, and the options a numbered reply refers to.
+
+    ``keyboards``: the channel shows buttons itself (Telegram); otherwise they become a numbered list.
+    ``media``: the channel sends images and documents; otherwise their link goes in the text.
+    """
+    out: List[Outgoing] = []
+    options: List[Tuple[str, str]] = []
+    for message in messages:
+        text = (message.get("text") or "").strip()
+        buttons = [(b.get("title", ""), b.get("payload", "")) for b in message.get("buttons") or []]
+        link = message.get("image") or message.get("attachment")
+        if isinstance(link, dict):
+            link = link.get("payload", {}).get("src") or link.get("url")
+        if buttons:
+            options = buttons
+            if not keyboards:
+                text = f"{text}\n{numbered(buttons)}\nResponde con el número." if text else numbered(buttons)
+        if link and not media:
+            text = f"{text}\n{link}".strip()
+            link = None
+        pieces = split_text(text, limit) or [""]
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            out.append(Outgoing(text=piece, media_url=link if last else None, buttons=buttons if last and keyboards else []))
+    return [o for o in out if o.text or o.media_url], options
+
+
+def choose(reply: str, options: Sequence[Tuple[str, str]]) -> Optional[str]:
+    """The payload of the option a customer picked by number ("1", "2.", " 3 "), if any."""
+    cleaned = reply.strip().rstrip(".)")
+    if cleaned.isdigit() and len(cleaned) <= 2 and 1 <= int(cleaned) <= len(options):
+        return options[int(cleaned) - 1][1]
+    return None

@@ -1,0 +1,109 @@
+"""Local stand-ins for Twilio's Messages API and Telegram's Bot API.
+
+They speak each provider's wire format, record what they receive, and run on
+loopback in a thread, so the real ``twilio`` and ``python-telegram-bot``
+clients can be pointed at them (Twilio ``api.base_url``, telegram ``base_url``).
+"""
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+import time
+from typing import Dict, List
+
+import uvicorn
+from fastapi import FastAPI, Request
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Emulator:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = FastAPI()
+        self.received: List[Dict] = []
+        self._lock = threading.Lock()
+        self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                     ws="none", lifespan="off"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def record(self, item: Dict) -> None:
+        with self._lock:
+            self.received.append(item)
+
+    def start(self) -> "Emulator":
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(5)
+
+    def wait_for(self, predicate, timeout: float = 60) -> List[Dict]:
+        """The recorded requests that match, once at least one has arrived (or [] after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                found = [item for item in self.received if predicate(item)]
+            if found:
+                return found
+            time.sleep(0.2)
+        return []
+
+    def matching(self, predicate) -> List[Dict]:
+        with self._lock:
+            return [item for item in self.received if predicate(item)]
+
+
+class TwilioEmulator(Emulator):
+    """POST /2010-04-01/Accounts/{sid}/Messages.json, as Twilio answers it (201 + message JSON)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        counter = itertools.count(1)
+
+        @self.app.post("/2010-04-01/Accounts/{account_sid}/Messages.json", status_code=201)
+        async def create_message(account_sid: str, request: Request):
+            form = await request.form()
+            sid = f"SM{next(counter):032d}"
+            self.record({"sid": sid, "account_sid": account_sid, "to": form.get("To"), "from": form.get("From"),
+                         "body": form.get("Body") or "", "media_url": form.getlist("MediaUrl"),
+                         "status_callback": form.get("StatusCallback")})
+            return {"sid": sid, "account_sid": account_sid, "to": form.get("To"), "from": form.get("From"),
+                    "body": form.get("Body"), "status": "queued", "num_media": str(len(form.getlist("MediaUrl"))),
+                    "direction": "outbound-api", "api_version": "2010-04-01", "date_created": None,
+                    "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json"}
+
+
+class TelegramEmulator(Emulator):
+    """POST /bot{token}/{method}: getMe, sendMessage, sendPhoto, sendDocument, answerCallbackQuery."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        counter = itertools.count(1)
+
+        @self.app.post("/bot{token}/{method}")
+        async def call(token: str, method: str, request: Request):
+            if request.headers.get("content-type", "").startswith("application/json"):
+                data = await request.json()
+            else:
+                data = dict((await request.form()).items())
+            self.record({"token": token, "method": method, "data": data})
+            if method == "getMe":
+                return {"ok": True, "result": {"id": 999, "is_bot": True, "first_name": "Luz", "username": "luz_bot",
+                                               "can_join_groups": False, "can_read_all_group_messages": False,
+                                               "supports_inline_queries": False}}
+            if method == "answerCallbackQuery":
+                return {"ok": True, "result": True}
+            chat_id = int(data.get("chat_id", 0))
+            return {"ok": True, "result": {"message_id": next(counter), "date": int(time.time()),
+                                           "chat": {"id": chat_id, "type": "private"}, "text": data.get("text", "")}}
