@@ -5,6 +5,7 @@
     db setup          upgrade, then seed when empty (what `make run` does)
     run               start the action server, the Rasa server and the web service, supervised
     chat --phone N    talk to the running assistant as that phone
+    telegram set-webhook | poll   register Telegram's webhook, or poll in development
 """
 from __future__ import annotations
 
@@ -96,6 +97,19 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _telegram(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from bot import telegram_tools
+
+    if args.telegram_command == "set-webhook":
+        print(f"Webhook de Telegram: {asyncio.run(telegram_tools.set_webhook(settings))}")
+    else:
+        count = asyncio.run(telegram_tools.poll(settings, once=args.once))
+        print(f"{count} actualizaciones reenviadas.")
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Luz: servicios del asistente")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -105,8 +119,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     commands.add_parser("run", help="inicia el servidor de acciones y el servidor Rasa")
     chat = commands.add_parser("chat", help="chatea con el asistente en la terminal")
     chat.add_argument("--phone", default="+573001234501", help="teléfono del cliente (E.164)")
+    telegram = commands.add_parser("telegram", help="webhook de Telegram o sondeo en desarrollo")
+    telegram.add_argument("telegram_command", choices=["set-webhook", "poll"])
+    telegram.add_argument("--once", action="store_true", help="reenvía lo pendiente y termina")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
-    handlers = {"db": _db, "run": _run, "chat": _chat}
+    handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram}
     return handlers[args.command](args, settings)

@@ -90,6 +90,7 @@ class TelegramEmulator(Emulator):
     def __init__(self) -> None:
         super().__init__()
         counter = itertools.count(1)
+        self.pending_updates: List[Dict] = []  # served by getUpdates
 
         @self.app.post("/bot{token}/{method}")
         async def call(token: str, method: str, request: Request):
@@ -102,8 +103,11 @@ class TelegramEmulator(Emulator):
                 return {"ok": True, "result": {"id": 999, "is_bot": True, "first_name": "Luz", "username": "luz_bot",
                                                "can_join_groups": False, "can_read_all_group_messages": False,
                                                "supports_inline_queries": False}}
-            if method == "answerCallbackQuery":
+            if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
                 return {"ok": True, "result": True}
+            if method == "getUpdates":
+                offset = int(data.get("offset") or 0)
+                return {"ok": True, "result": [u for u in self.pending_updates if u["update_id"] >= offset]}
             chat_id = int(data.get("chat_id", 0))
             return {"ok": True, "result": {"message_id": next(counter), "date": int(time.time()),
                                            "chat": {"id": chat_id, "type": "private"}, "text": data.get("text", "")}}

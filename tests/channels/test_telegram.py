@@ -96,3 +96,29 @@ def test_a_repeated_update_gets_one_reply(product, telegram_api):
     first = calls_for(telegram_api, chat, 0)
     time.sleep(3)
     assert len(first) == count(telegram_api, chat) == 1
+
+
+def cli(product, *args):
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    return subprocess.run([sys.executable, "-m", "bot", "telegram", *args], env=product["env"], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_webhook_is_registered_with_the_public_url_and_the_secret(product, telegram_api):
+    result = cli(product, "set-webhook")
+    assert result.returncode == 0, result.stderr[-2000:]
+    call = telegram_api.wait_for(lambda r: r["method"] == "setWebhook")[-1]["data"]
+    assert call["url"] == product["env"]["PUBLIC_BASE_URL"] + "/webhooks/telegram/webhook"
+    assert call["secret_token"] == TELEGRAM_SECRET
+
+
+def test_polling_feeds_the_same_webhook(product, telegram_api):
+    chat = 5005
+    telegram_api.pending_updates.append(text_update(chat, "hola"))
+    result = cli(product, "poll", "--once")
+    assert result.returncode == 0 and "1 actualizaciones" in result.stdout, result.stderr[-2000:]
+    assert "Soy Luz" in calls_for(telegram_api, chat, 0)[0]["data"]["text"]
