@@ -78,11 +78,37 @@ class ActionAskComplaintCategory(GuardedAction):
         return []
 
 
+IMAGE_PLACEHOLDER = "[imagen adjunta]"  # what a channel sends for a photo without words
+
+
+def images_in(event: Dict[str, Any]) -> List[str]:
+    media = (event.get("metadata") or {}).get("media") or []
+    return [item["url"] for item in media if item.get("url") and (item.get("type") or "").startswith("image/")]
+
+
+def complaint_images(tracker: Tracker) -> List[str]:
+    """Photos the customer sent since the complaint form started, to attach to the ticket."""
+    urls: List[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == "complaint_form":
+            break
+        if event.get("event") == "user":
+            urls = images_in(event) + urls
+    return urls
+
+
 class ValidateComplaintForm(GuardedFormValidation):
     failure_slot = "complaint_failed"
 
     def name(self) -> Text:
         return "validate_complaint_form"
+
+    async def run(self, dispatcher, tracker, domain):
+        if (tracker.latest_message.get("text") or "").strip() == IMAGE_PLACEHOLDER:
+            requested = tracker.get_slot("requested_slot")
+            dispatcher.utter_message(text="Recibí tu foto y la adjunto al reclamo.")
+            return [SlotSet(requested, None)] if requested else []
+        return await super().run(dispatcher, tracker, domain)
 
     async def validate_complaint_category(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         category = category_of(str(value or "")[:300])
@@ -113,6 +139,7 @@ class ActionSubmitComplaint(GuardedAction):
         category, description = tracker.get_slot("complaint_category"), tracker.get_slot("complaint_description")
         channel = tracker.get_latest_input_channel() or "rest"
         config = settings()
+        photos = complaint_images(tracker)
 
         def file(session: Session):
             account = records.account_by_number(session, number)
@@ -120,6 +147,7 @@ class ActionSubmitComplaint(GuardedAction):
                 session, account=account, category=category, description=description, channel=channel,
                 deadline_days=config.complaint_deadline_business_days, timezone=config.timezone,
             )
+            complaint.attachments = [{"type": "image", "url": url} for url in photos] or None
             return complaint.ticket, complaint.due_at
 
         ticket, due = await with_records(file)
@@ -127,8 +155,9 @@ class ActionSubmitComplaint(GuardedAction):
 
         due_day = day(due.astimezone(ZoneInfo(config.timezone)).date(), today())
         Reply(
-            f"Listo, radiqué tu reclamo ({CATEGORIES[category].lower()}) con el número {ticket}. "
-            f"Por ley debemos responderte a más tardar el {due_day} ({config.complaint_deadline_business_days} días hábiles). "
+            f"Listo, radiqué tu reclamo ({CATEGORIES[category].lower()}) con el número {ticket}"
+            + (f" y {len(photos)} foto(s) adjunta(s). " if photos else ". ")
+            + f"Por ley debemos responderte a más tardar el {due_day} ({config.complaint_deadline_business_days} días hábiles). "
             "Puedes preguntarme por su estado cuando quieras.",
             [("Estado de mi reclamo", "/complaint_status"), ("Nada más", "/thank")],
         ).send(dispatcher)

@@ -37,6 +37,11 @@ class ActionAskAffirmation(GuardedAction):
         return "action_default_ask_affirmation"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if (tracker.latest_message.get("metadata") or {}).get("media"):
+            Reply("Recibí tu imagen, pero por ahora no puedo verla. Cuéntame con palabras en qué te ayudo; si es "
+                  "para un reclamo, envíala mientras lo ponemos y la adjunto.",
+                  [("Poner un reclamo", "/file_complaint"), ("Ver el menú", "/help")]).send(dispatcher)
+            return []
         ranking = tracker.latest_message.get("intent_ranking") or []
         likely = [r["name"] for r in ranking if r.get("name") in INTENT_LABELS][:3]
         # "Otra cosa" is out_of_scope: the two-stage fallback then asks to rephrase.

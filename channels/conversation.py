@@ -13,11 +13,12 @@ from typing import Awaitable, Callable, Dict, List, Optional
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from channels import inbox
-from channels.render import Outgoing, choose, render
+from channels.render import Outgoing, choose, render, to_gsm7
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 1000
+IMAGE_PLACEHOLDER = "[imagen adjunta]"  # the text Rasa sees for a photo sent without words
 APOLOGY = ("Lo siento, tuve un problema para responderte. Inténtalo de nuevo en unos minutos o escribe "
            "«asesor» para hablar con una persona.")
 TOO_LONG = "Tu mensaje es muy largo para mí. ¿Me lo resumes en unas pocas líneas, por favor?"
@@ -43,6 +44,7 @@ class ChannelProfile:
     limit: int
     keyboards: bool
     media: bool
+    gsm7: bool = False
 
 
 async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send, profile: ChannelProfile) -> None:
@@ -50,26 +52,31 @@ async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send
     try:
         text = (inbound.text or "").strip()
         if not text:
-            await send([Outgoing(MEDIA_ONLY if inbound.has_unsupported_media else EMPTY)])
+            await send([Outgoing(_fit(MEDIA_ONLY if inbound.has_unsupported_media else EMPTY, profile))])
             return
         if len(text) > MAX_TEXT:
-            await send([Outgoing(TOO_LONG)])
+            await send([Outgoing(_fit(TOO_LONG, profile))])
             return
         options = await asyncio.to_thread(inbox.menu_of, inbound.sender_id)
         text = choose(text, options) or text
         collector = CollectingOutputChannel()
         await on_new_message(UserMessage(text, collector, inbound.sender_id, input_channel=inbound.channel,
                                          metadata=inbound.metadata))
-        outgoing, options = render(collector.messages, limit=profile.limit, keyboards=profile.keyboards, media=profile.media)
+        outgoing, options = render(collector.messages, limit=profile.limit, keyboards=profile.keyboards,
+                                   media=profile.media, gsm7=profile.gsm7)
         await asyncio.to_thread(inbox.remember_menu, inbound.sender_id, [] if profile.keyboards else options)
         if outgoing:
             await send(outgoing)
     except Exception:  # noqa: BLE001 - the customer gets an apology, the log gets the details
         log.exception("turn failed on %s for %s", inbound.channel, inbound.sender_id)
         try:
-            await send([Outgoing(APOLOGY)])
+            await send([Outgoing(_fit(APOLOGY, profile))])
         except Exception:  # noqa: BLE001
             log.exception("could not even apologise on %s to %s", inbound.channel, inbound.sender_id)
+
+
+def _fit(text: str, profile: ChannelProfile) -> str:
+    return to_gsm7(text) if profile.gsm7 else text
 
 
 def spawn(coroutine) -> asyncio.Task:

@@ -31,6 +31,18 @@ class Outgoing:
     buttons: List[Tuple[str, str]] = field(default_factory=list)  # kept for channels with keyboards
 
 
+_GSM7_FALLBACK = str.maketrans({"á": "a", "í": "i", "ó": "o", "ú": "u", "Á": "A", "Í": "I", "Ó": "O", "Ú": "U",
+                                "ê": "e", "â": "a", "ô": "o", "ç": "c", "•": "-", "«": '"', "»": '"', "“": '"',
+                                "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "⚠": "!", "️": "",
+                                "🌱": "", "📱": ""})
+
+
+def to_gsm7(text: str) -> str:
+    """The closest text in the GSM-7 alphabet: an SMS with one "á" costs more than twice as much (UCS-2)."""
+    text = text.translate(_GSM7_FALLBACK)
+    return "".join(ch if ch in GSM7 else "?" for ch in text) if not is_gsm7(text) else text
+
+
 def is_gsm7(text: str) -> bool:
     return all(ch in GSM7 for ch in text)
 
@@ -73,11 +85,13 @@ def numbered(buttons: Sequence[Tuple[str, str]]) -> str:
     return "\n".join(f"{index}. {title}" for index, (title, _payload) in enumerate(buttons, 1))
 
 
-def render(messages: Sequence[Dict], *, limit: int, keyboards: bool, media: bool) -> Tuple[List[Outgoing], List[Tuple[str, str]]]:
+def render(messages: Sequence[Dict], *, limit: int, keyboards: bool, media: bool,
+           gsm7: bool = False) -> Tuple[List[Outgoing], List[Tuple[str, str]]]:
     """Provider messages for a turn, and the options a numbered reply refers to.
 
     ``keyboards``: the channel shows buttons itself (Telegram); otherwise they become a numbered list.
     ``media``: the channel sends images and documents; otherwise their link goes in the text.
+    ``gsm7``: SMS: write in the GSM-7 alphabet so each message costs as few segments as possible.
     """
     out: List[Outgoing] = []
     options: List[Tuple[str, str]] = []
@@ -94,6 +108,8 @@ def render(messages: Sequence[Dict], *, limit: int, keyboards: bool, media: bool
         if link and not media:
             text = f"{text}\n{link}".strip()
             link = None
+        if gsm7:
+            text = to_gsm7(text)
         pieces = split_text(text, limit) or [""]
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1

@@ -24,8 +24,8 @@ from twilio.rest import Client
 from bot.phones import to_e164
 from bot.settings import get_settings
 from channels import inbox
-from channels.conversation import ChannelProfile, Inbound, handle_turn, spawn
-from channels.render import TWILIO_LIMIT, SMS_PREFERRED, Outgoing
+from channels.conversation import IMAGE_PLACEHOLDER, ChannelProfile, Inbound, handle_turn, spawn
+from channels.render import SMS_PREFERRED, TWILIO_LIMIT, Outgoing, to_gsm7
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -117,6 +117,9 @@ class TwilioInput(InputChannel):
                 {"url": form.get(f"MediaUrl{i}"), "type": form.get(f"MediaContentType{i}")}
                 for i in range(int(form["NumMedia"]))
             ]
+            images = [item for item in metadata["media"] if (item["type"] or "").startswith("image/")]
+            if images and not text.strip():
+                text = IMAGE_PLACEHOLDER  # may belong to a complaint: the assistant decides
             unsupported = not text.strip()
         return Inbound(self.channel, phone, text, metadata, has_unsupported_media=unsupported)
 
@@ -196,7 +199,10 @@ class WhatsAppInput(TwilioInput):
 class SmsInput(TwilioInput):
     channel = "sms"
     from_env = "TWILIO_SMS_FROM"
-    profile = ChannelProfile(limit=SMS_PREFERRED, keyboards=False, media=False)
+    profile = ChannelProfile(limit=SMS_PREFERRED, keyboards=False, media=False, gsm7=True)
+
+    async def send(self, phone: str, outgoing: List[Outgoing]) -> None:
+        await super().send(phone, [Outgoing(to_gsm7(o.text), o.media_url, o.buttons) for o in outgoing])
 
     async def keyword(self, phone: str, text: str) -> Optional[str]:
         word = text.strip().upper().rstrip(".!")

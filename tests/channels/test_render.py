@@ -1,5 +1,5 @@
 """One answer rendered per channel: numbered options, sentence splits, SMS segments."""
-from channels.render import TWILIO_LIMIT, choose, render, sms_segments, split_text
+from channels.render import TWILIO_LIMIT, choose, render, sms_segments, split_text, to_gsm7
 
 ANSWER = [{"text": "Tu saldo es $ 84.350.", "buttons": [{"title": "Pagar", "payload": "/pay_bill"},
                                                         {"title": "Nada más", "payload": "/thank"}]}]
@@ -35,3 +35,9 @@ def test_sms_segments_count_gsm7_and_ucs2():
     assert sms_segments("a" * 160) == 1 and sms_segments("a" * 161) == 2
     assert sms_segments("á" * 70) == 1 and sms_segments("á" * 71) == 2  # á is not GSM-7: UCS-2
     assert sms_segments("Tu saldo es $ 84.350") == 1
+
+
+def test_sms_text_is_written_in_gsm7_to_stay_cheap():
+    text = to_gsm7("¿Cuánto debo? Según tu factura, el saldo está en $ 84.350 • vence mañana")
+    assert text == "¿Cuanto debo? Segun tu factura, el saldo esta en $ 84.350 - vence mañana"
+    assert sms_segments(text) == 1

@@ -13,6 +13,7 @@ from bot import records
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.formatting import money
+from channels.render import is_gsm7, sms_segments
 from tests.product import SMS_FROM, TWILIO_SID, TWILIO_TOKEN, WHATSAPP_FROM
 
 pytestmark = pytest.mark.slow
@@ -78,19 +79,19 @@ def test_sms_answers_with_numbered_options_and_short_keywords(product, twilio_ap
     post(product, "sms", message("+573001234502", "SALDO", channel="sms"))
     sent = sent_to(twilio_api, "+573001234502", before)
     assert "suspendido por falta de pago" in sent[0]["body"] and "1. " in sent[-1]["body"]
-    assert all(r["from"] == SMS_FROM and len(r["body"]) <= 459 for r in sent)
+    assert all(r["from"] == SMS_FROM and sms_segments(r["body"]) <= 3 and is_gsm7(r["body"]) for r in sent)
 
 
 def test_sms_stop_is_recorded_and_confirmed_and_start_opts_back_in(product, twilio_api):
     phone = "+573001234504"
     before = len(twilio_api.matching(lambda r: r["to"] == phone))
     post(product, "sms", message(phone, "BAJA", channel="sms"))
-    assert "no te enviaremos más mensajes" in sent_to(twilio_api, phone, before)[0]["body"]
+    assert "no te enviaremos mas mensajes" in sent_to(twilio_api, phone, before)[0]["body"]
     with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
         assert session.execute(select(m.OptOut).where(m.OptOut.address == phone)).scalar_one_or_none() is not None
     before = len(twilio_api.matching(lambda r: r["to"] == phone))
     post(product, "sms", message(phone, "ALTA", channel="sms"))
-    assert "volverás a recibir" in sent_to(twilio_api, phone, before)[0]["body"]
+    assert "volveras a recibir" in sent_to(twilio_api, phone, before)[0]["body"]
 
 
 def test_a_bad_or_missing_signature_is_refused_and_nothing_is_sent(product, twilio_api):
@@ -157,3 +158,23 @@ def test_twenty_customers_writing_at_once_each_get_their_own_answer(product, twi
     for phone in phones:
         sent = sent_to(twilio_api, f"whatsapp:{phone}", counts[phone], timeout=90)
         assert sent and "Soy Luz" in sent[0]["body"]
+
+
+def test_a_photo_sent_during_a_complaint_is_attached_to_the_ticket(product, twilio_api):
+    phone, address = "+573001234506", "whatsapp:+573001234506"
+
+    def turn(form):
+        before = len(twilio_api.matching(lambda r: r["to"] == address))
+        post(product, "whatsapp", form)
+        return "\n".join(r["body"] for r in sent_to(twilio_api, address, before))
+
+    assert "¿Sobre qué es tu reclamo?" in turn(message(phone, "quiero poner un reclamo"))
+    assert "Cuéntame qué pasó" in turn(message(phone, "3"))  # 3. Daño de electrodomésticos
+    photo = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+    assert "Recibí tu foto" in turn(message(phone, "", NumMedia="1", MediaUrl0=photo, MediaContentType0="image/jpeg"))
+    reply = turn(message(phone, "con el bajón de ayer se quemó la nevera"))
+    ticket = next(word.strip(".,") for word in reply.split() if word.startswith("RC-"))
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        complaint = session.execute(select(m.Complaint).where(m.Complaint.ticket == ticket)).scalar_one()
+    assert complaint.category == "danos_electrodomesticos" and complaint.channel == "whatsapp"
+    assert complaint.attachments == [{"type": "image", "url": photo}]
