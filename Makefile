@@ -12,13 +12,16 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test chat db train validate nlu-eval lock clean
+.PHONY: run test lint chat db train validate nlu-eval lock clean
 
 run: $(VENV) db $(MODEL)
 	$(PY) -m bot run
 
-test: $(VENV) $(MODEL)
+test: $(VENV) lint $(MODEL)
 	$(PY) -m pytest
+
+lint: $(VENV)
+	.venv/bin/ruff check bot actions channels tests scripts
 
 chat: $(VENV)
 	$(PY) -m bot chat --phone "$(or $(PHONE),+573001234501)"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -197,12 +198,16 @@ class ActionHazardLocation(GuardedAction):
         ticket, place = tracker.get_slot("hazard_ticket"), tracker.get_slot("hazard_address")
         if not ticket or not place:
             return [SlotSet("hazard_ticket", None), SlotSet("hazard_address", None)]
+        location = (tracker.latest_message.get("metadata") or {}).get("location") or {}
 
         def update(session: Session) -> bool:
             report = session.execute(select(m.OutageReport).where(m.OutageReport.ticket == ticket)).scalar_one_or_none()
             if report is None:
                 return False
             report.address = place
+            if location.get("latitude") and location.get("longitude"):  # a location shared on WhatsApp or Telegram
+                report.latitude = Decimal(str(location["latitude"])).quantize(Decimal("0.000001"))
+                report.longitude = Decimal(str(location["longitude"])).quantize(Decimal("0.000001"))
             return True
 
         if await with_records(update):

@@ -109,7 +109,8 @@ class TelegramInput(InputChannel):
 
     async def process(self, update: Update, on_new_message) -> None:
         """One update: a callback (button), a shared contact, a location, a text, or media we cannot read."""
-        bot = await self.bot()
+        await self.bot()  # initialised before the update is read
+        location = None
         if update.callback_query:
             query = update.callback_query
             await query.answer()
@@ -130,10 +131,14 @@ class TelegramInput(InputChannel):
                 return
             if message.location:
                 text = f"Ubicación compartida: {message.location.latitude}, {message.location.longitude}"
+                location = {"latitude": message.location.latitude, "longitude": message.location.longitude}
         else:
             return
         phone = await asyncio.to_thread(phone_of_telegram_user, user_id)
-        inbound = Inbound("telegram", f"tg:{chat_id}", text, {"phone": phone, "channel": "telegram", "telegram_user": user_id},
+        metadata = {"phone": phone, "channel": "telegram", "telegram_user": user_id}
+        if location:
+            metadata["location"] = location
+        inbound = Inbound("telegram", f"tg:{chat_id}", text, metadata,
                           has_unsupported_media=bool(update.message and not text and update.message.effective_attachment))
         await handle_turn(inbound, on_new_message, lambda out: self.send(chat_id, out), self.profile)
 

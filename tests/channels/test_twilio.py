@@ -135,7 +135,12 @@ def test_a_whatsapp_location_places_a_hazard(product, twilio_api):
     assert first[0]["body"].startswith("⚠️")
     before += len(first)
     post(product, "whatsapp", message(phone, "", Latitude="4.6097", Longitude="-74.0817"))
-    assert "4.6097, -74.0817" in sent_to(twilio_api, f"whatsapp:{phone}", before)[0]["body"]
+    reply = sent_to(twilio_api, f"whatsapp:{phone}", before)[0]["body"]
+    assert "4.6097, -74.0817" in reply
+    ticket = next(word.strip(".,;") for word in reply.split() if word.startswith("EM-"))
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        report = session.execute(select(m.OutageReport).where(m.OutageReport.ticket == ticket)).scalar_one()
+    assert (float(report.latitude), float(report.longitude)) == (4.6097, -74.0817)
 
 
 def test_delivery_status_callbacks_are_recorded(product, twilio_api):
