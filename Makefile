@@ -18,6 +18,7 @@ run: $(VENV) db $(MODEL)
 	$(PY) -m bot run
 
 test: $(VENV) lint $(MODEL)
+	scripts/ensure_chromium.sh
 	$(PY) -m pytest
 
 lint: $(VENV)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from actions.context import sender_phone, settings, with_records
 from actions.journeys import JourneyContext, Outcome, journey
-from actions.replies import Reply
+from actions.handoff import hand_off
+from actions.replies import Reply, send_all
 from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, records
 from bot.db import models as m
@@ -164,6 +165,7 @@ class ActionReportHazard(GuardedAction):
         ticket, place = await with_records(file)
         if place:
             Reply(f"Reporté la emergencia en «{place}» con prioridad máxima: número {ticket}. Una cuadrilla va en camino.").send(dispatcher)
+            send_all(dispatcher, await hand_off(tracker, "hazard"))
             return [SlotSet("last_ticket", ticket), SlotSet("hazard_ticket", None), SlotSet("hazard_address", place)]
         Reply(f"Registré la emergencia con prioridad máxima: número {ticket}.").send(dispatcher)
         return [SlotSet("last_ticket", ticket), SlotSet("hazard_ticket", ticket)]
@@ -213,4 +215,5 @@ class ActionHazardLocation(GuardedAction):
         if await with_records(update):
             Reply(f"Gracias. Agregué la ubicación «{place}» a la emergencia {ticket}; la cuadrilla va en camino. "
                   "Recuerda mantenerte lejos del peligro.").send(dispatcher)
+            send_all(dispatcher, await hand_off(tracker, "hazard"))
         return [SlotSet("hazard_ticket", None), SlotSet("hazard_address", None)]

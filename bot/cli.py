@@ -6,6 +6,7 @@
     run               start the action server, the Rasa server and the web service, supervised
     chat --phone N    talk to the running assistant as that phone
     telegram set-webhook | poll   register Telegram's webhook, or poll in development
+    agent add|list|passwd|disable   console accounts (password asked, or LUZ_AGENT_PASSWORD)
 """
 from __future__ import annotations
 
@@ -36,11 +37,74 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
             print("La base de datos ya tiene clientes: no se siembra de nuevo.")
             return 0
         report = seed.seed(engine, seed=settings.seed, customers=args.customers, timezone=settings.timezone)
+        _demo_agents(engine)
         print(
             f"Datos de demostración: {report.customers} clientes, {report.accounts} suministros, "
             f"{report.bills} facturas, {report.complaints} reclamos."
         )
         engine.dispose()
+    return 0
+
+
+def _demo_agents(engine) -> None:
+    from bot.console.auth import create_agent
+    from bot.db import models as m
+    from bot.db.engine import session_scope
+    from bot.demo import DEMO_AGENTS
+
+    with session_scope(engine) as session:
+        for demo in DEMO_AGENTS:
+            create_agent(session, demo.username, demo.full_name, demo.password, m.AgentRole(demo.role))
+
+
+def _agent(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+    import os
+
+    from sqlalchemy import select
+
+    from bot.console.auth import create_agent, hash_password
+    from bot.db import models as m
+    from bot.db.engine import engine_for, session_scope
+
+    def password() -> str:
+        return os.environ.get("LUZ_AGENT_PASSWORD") or getpass.getpass("Contraseña (mínimo 8 caracteres): ")
+
+    with session_scope(engine_for(settings.database_url)) as session:
+        if args.agent_command == "list":
+            for agent in session.execute(select(m.Agent).order_by(m.Agent.username)).scalars():
+                state = "activo" if agent.active else "inactivo"
+                print(f"{agent.username:<20} {agent.full_name:<30} {agent.role.value:<11} {state}")
+            return 0
+        if not args.username:
+            print("Indica el usuario.", file=sys.stderr)
+            return 2
+        username = args.username.strip().lower()
+        agent = session.execute(select(m.Agent).where(m.Agent.username == username)).scalar_one_or_none()
+        if args.agent_command == "add":
+            if agent is not None:
+                print(f"Ya existe el usuario {username}.", file=sys.stderr)
+                return 1
+            try:
+                create_agent(session, username, args.name or username, password(), m.AgentRole(args.role))
+            except ValueError as error:
+                print(f"No se creó: {error}.", file=sys.stderr)
+                return 1
+            print(f"Usuario {username} creado ({args.role}).")
+            return 0
+        if agent is None:
+            print(f"No existe el usuario {username}.", file=sys.stderr)
+            return 1
+        if args.agent_command == "passwd":
+            new = password()
+            if len(new) < 8:
+                print("La contraseña debe tener al menos 8 caracteres.", file=sys.stderr)
+                return 1
+            agent.password_hash = hash_password(new)
+            print(f"Contraseña de {username} cambiada.")
+        else:
+            agent.active = False
+            print(f"Usuario {username} desactivado.")
     return 0
 
 
@@ -71,7 +135,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         Child(
             "web service",
             [python(), "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "0.0.0.0",
-             "--port", str(settings.web_port), "--no-access-log", "--ws", "wsproto"],
+             "--port", str(settings.web_port), "--no-access-log", "--ws", "wsproto",
+             "--timeout-graceful-shutdown", "5"],  # open console streams must not hold a stop
             f"http://127.0.0.1:{settings.web_port}/health",
             env=shared_env,
         ),
@@ -83,6 +148,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             f"  Chat en la terminal:   make chat PHONE=+573001234501\n"
             f"  REST:                  curl -s localhost:{settings.rasa_port}/webhooks/rest/webhook "
             "-d '{\"sender\": \"+573001234501\", \"message\": \"cuánto debo\"}'\n"
+            f"  Consola de asesores:   http://localhost:{settings.web_port}/console  (camila / camila-demo)\n"
             "  Detener:               Ctrl-C\n",
             flush=True,
         )
@@ -122,8 +188,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     telegram = commands.add_parser("telegram", help="webhook de Telegram o sondeo en desarrollo")
     telegram.add_argument("telegram_command", choices=["set-webhook", "poll"])
     telegram.add_argument("--once", action="store_true", help="reenvía lo pendiente y termina")
+    agent = commands.add_parser("agent", help="cuentas de la consola de asesores")
+    agent.add_argument("agent_command", choices=["add", "list", "passwd", "disable"])
+    agent.add_argument("username", nargs="?")
+    agent.add_argument("--name", help="nombre completo")
+    agent.add_argument("--role", choices=["agent", "supervisor"], default="agent")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
-    handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram}
+    handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram, "agent": _agent}
     return handlers[args.command](args, settings)

@@ -68,3 +68,19 @@ DEMO_CUSTOMERS: Tuple[DemoCustomer, ...] = (
 
 def demo_by_phone(phone: str) -> DemoCustomer:
     return next(c for c in DEMO_CUSTOMERS if c.phone == phone)
+
+
+@dataclass(frozen=True)
+class DemoAgent:
+    username: str
+    full_name: str
+    role: str
+    password: str
+
+
+# The console's people on the embedded default (never created in production: `db setup` seeds an empty database only).
+DEMO_AGENTS: Tuple[DemoAgent, ...] = (
+    DemoAgent("camila", "Camila Torres", "agent", "camila-demo"),
+    DemoAgent("diego", "Diego Rojas", "agent", "diego-demo"),
+    DemoAgent("sofia", "Sofía Peña", "supervisor", "sofia-demo"),
+)

@@ -57,6 +57,11 @@ def mask_name(full_name: str) -> str:
     return " ".join([parts[0]] + [p[0] + "." for p in parts[1:]])
 
 
+def mask_phone(phone: str) -> str:
+    """``+573001234501`` -> ``***4501``: the customer recognises it, a shoulder-reader learns nothing."""
+    return f"***{phone[-4:]}" if len(phone) > 4 else phone
+
+
 def mask_address(address: str) -> str:
     """Keeps the street, hides the house number: ``Calle 45 # 12-30`` -> ``Calle 45 # ***``."""
     if "#" in address:

@@ -28,6 +28,9 @@ RASA_PORT = "RASA_PORT"
 ACTION_PORT = "ACTION_PORT"
 WEB_PORT = "WEB_PORT"
 LUZ_PAYMENT_URL = "LUZ_PAYMENT_URL"
+LUZ_AGENT_HOURS = "LUZ_AGENT_HOURS"
+LUZ_AGENT_DAYS = "LUZ_AGENT_DAYS"
+LUZ_HANDLE_MINUTES = "LUZ_HANDLE_MINUTES"
 
 
 class Secret:
@@ -66,6 +69,9 @@ class Settings:
     action_server_url: str = ""
     web_port: int = 8000
     payment_url_template: str = "https://pagos.energiadelvalle.com.co/pse?ref={reference}"
+    agent_hours: str = "07:00-19:00"  # when people attend the queue, local time
+    agent_days: str = "1-6"  # ISO weekdays: Monday (1) to Saturday (6)
+    handle_minutes: int = 6  # average minutes an agent spends per conversation, for wait estimates
 
     @classmethod
     def from_environ(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -86,6 +92,9 @@ class Settings:
             web_port=web_port,
             payment_url_template=env.get(LUZ_PAYMENT_URL, cls.payment_url_template),
             agent_phone=env.get(LUZ_AGENT_PHONE, cls.agent_phone),
+            agent_hours=env.get(LUZ_AGENT_HOURS, cls.agent_hours),
+            agent_days=env.get(LUZ_AGENT_DAYS, cls.agent_days),
+            handle_minutes=int(env.get(LUZ_HANDLE_MINUTES, cls.handle_minutes)),
             tracker_store_url=env.get(TRACKER_STORE_URL) or _sqlite_url("tracker.db"),
             rasa_port=rasa_port,
             action_port=action_port,

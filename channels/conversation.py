@@ -12,7 +12,7 @@ from typing import Awaitable, Callable, Dict, List
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from channels import inbox
+from channels import handoffs, inbox
 from channels.render import Outgoing, choose, render, to_gsm7
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,10 @@ class ChannelProfile:
 
 
 async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send, profile: ChannelProfile) -> None:
-    """Answers one customer message; never raises (the webhook already said 200)."""
+    """Answers one customer message; never raises (the webhook already said 200).
+
+    While a person has the conversation, the message goes to them instead of the assistant.
+    """
     try:
         text = (inbound.text or "").strip()
         if not text:
@@ -59,20 +62,31 @@ async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send
             return
         options = await asyncio.to_thread(inbox.menu_of, inbound.sender_id)
         text = choose(text, options) or text
+        routed = await asyncio.to_thread(handoffs.route, inbound.sender_id, text, inbound.metadata)
+        if routed is not None:
+            await reply(inbound.sender_id, routed, send, profile)
+            return
         collector = CollectingOutputChannel()
         await on_new_message(UserMessage(text, collector, inbound.sender_id, input_channel=inbound.channel,
                                          metadata=inbound.metadata))
-        outgoing, options = render(collector.messages, limit=profile.limit, keyboards=profile.keyboards,
-                                   media=profile.media, gsm7=profile.gsm7)
-        await asyncio.to_thread(inbox.remember_menu, inbound.sender_id, [] if profile.keyboards else options)
-        if outgoing:
-            await send(outgoing)
+        messages = collector.messages + await asyncio.to_thread(
+            handoffs.escalate_if_upset, inbound.sender_id, inbound.channel, text, inbound.metadata.get("phone"))
+        await reply(inbound.sender_id, messages, send, profile)
     except Exception:  # noqa: BLE001 - the customer gets an apology, the log gets the details
         log.exception("turn failed on %s for %s", inbound.channel, inbound.sender_id)
         try:
             await send([Outgoing(_fit(APOLOGY, profile))])
         except Exception:  # noqa: BLE001
             log.exception("could not even apologise on %s to %s", inbound.channel, inbound.sender_id)
+
+
+async def reply(conversation_id: str, messages: List[Dict], send: Send, profile: ChannelProfile) -> None:
+    """Renders messages (Rasa's dicts: text, buttons, image...) for the channel, remembers its options, sends."""
+    outgoing, options = render(messages, limit=profile.limit, keyboards=profile.keyboards,
+                               media=profile.media, gsm7=profile.gsm7)
+    await asyncio.to_thread(inbox.remember_menu, conversation_id, [] if profile.keyboards else options)
+    if outgoing:
+        await send(outgoing)
 
 
 def _fit(text: str, profile: ChannelProfile) -> str:

@@ -53,7 +53,7 @@ QUESTIONS = {
     "energy_saving_tips": "action_energy_saving_tips",
 }
 # Leaving a form: the answer, and the form is closed.
-EXITS = {"request_agent": "utter_request_agent", "goodbye": "utter_goodbye"}
+EXITS = {"request_agent": "action_handoff", "goodbye": "utter_goodbye"}
 
 
 def steps_for(intent, actions):

@@ -451,3 +451,98 @@ class OptOut(Base):
     channel: Mapped[str] = Column(String(20), nullable=False)
     address: Mapped[str] = Column(String(40), nullable=False)
     created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class AgentRole(str, enum.Enum):
+    agent = "agent"
+    supervisor = "supervisor"
+
+
+class Agent(Base):
+    """A person of the contact centre who signs in to the console."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    username: Mapped[str] = Column(String(60), unique=True, nullable=False)
+    full_name: Mapped[str] = Column(String(120), nullable=False)
+    role: Mapped[AgentRole] = Column(_enum(AgentRole), nullable=False, default=AgentRole.agent)
+    password_hash: Mapped[str] = Column(String(200), nullable=False)
+    active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
+    last_seen_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class HandoffStatus(str, enum.Enum):
+    queued = "queued"        # waiting for an agent
+    assigned = "assigned"    # an agent has it
+    closed = "closed"        # the agent finished; the assistant answers again
+    left = "left"            # the customer went back to the assistant before being served
+    diverted = "diverted"    # nobody could take it: a callback or a case instead
+
+
+OPEN_HANDOFF = (HandoffStatus.queued, HandoffStatus.assigned)
+
+
+class Handoff(Base):
+    """A conversation handed from the assistant to a person, from queueing to closure."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_status_priority", "status", "priority", "created_at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(80), nullable=False, index=True)
+    channel: Mapped[str] = Column(String(20), nullable=False)
+    customer_id: Mapped[Optional[int]] = Column(ForeignKey("customers.id"), index=True)
+    account_number: Mapped[Optional[str]] = Column(String(20))
+    reason: Mapped[str] = Column(String(20), nullable=False)  # requested, fallback, hazard, upset
+    priority: Mapped[int] = Column(Integer, nullable=False)  # 0 hazard, 1 electro-dependent, 2 the rest
+    status: Mapped[HandoffStatus] = Column(_enum(HandoffStatus), nullable=False, default=HandoffStatus.queued)
+    agent_id: Mapped[Optional[int]] = Column(ForeignKey("agents.id"), index=True)
+    summary: Mapped[Optional[str]] = Column(Text)
+    told_position: Mapped[Optional[int]] = Column(Integer)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    taken_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    first_response_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    closed_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    resolution: Mapped[Optional[str]] = Column(Text)
+
+    customer: Mapped[Optional[Customer]] = relationship("Customer")
+    agent: Mapped[Optional[Agent]] = relationship("Agent")
+    messages: Mapped[List["HandoffMessage"]] = relationship(
+        "HandoffMessage", back_populates="handoff", order_by="HandoffMessage.id")
+
+
+class HandoffMessage(Base):
+    """What was said while a person had the conversation: customer, agent, internal note, system."""
+
+    __tablename__ = "handoff_messages"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    handoff_id: Mapped[int] = Column(ForeignKey("handoffs.id"), nullable=False, index=True)
+    kind: Mapped[str] = Column(String(10), nullable=False)  # customer, agent, note, system
+    agent_id: Mapped[Optional[int]] = Column(ForeignKey("agents.id"))
+    body: Mapped[str] = Column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    handoff: Mapped[Handoff] = relationship("Handoff", back_populates="messages")
+    agent: Mapped[Optional[Agent]] = relationship("Agent")
+
+
+class Survey(Base):
+    """A 1-5 satisfaction question sent to a customer, and the answer when it came."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(80), nullable=False, index=True)
+    channel: Mapped[str] = Column(String(20), nullable=False)
+    subject: Mapped[str] = Column(String(20), nullable=False)  # handoff, complaint
+    handoff_id: Mapped[Optional[int]] = Column(ForeignKey("handoffs.id"), index=True)
+    complaint_id: Mapped[Optional[int]] = Column(ForeignKey("complaints.id"), index=True)
+    agent_id: Mapped[Optional[int]] = Column(ForeignKey("agents.id"), index=True)
+    score: Mapped[Optional[int]] = Column(Integer)
+    asked_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    answered_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+
+    handoff: Mapped[Optional[Handoff]] = relationship("Handoff")

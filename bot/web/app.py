@@ -1,21 +1,27 @@
 """FastAPI application factory: ``create_app(settings)``, nothing built at import.
 
 Serves the documents that the assistant links to (bill PDFs, consumption
-charts) behind expiring signed links.
+charts) behind expiring signed links, and the agent console with the
+watcher that tells waiting customers when their place in the queue moves.
 """
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 from typing import Optional
 
-from fastapi import FastAPI, HTTPException, Response
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from bot import records
 from bot.charts import consumption_chart
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
+from bot.console.views import HERE as CONSOLE_DIR, SignedOut, console_router, signed_out_handler
 from bot.documents import bill_pdf
+from bot.web.queue_watch import QueueWatch
 from bot.links import LinkExpired, LinkInvalid, LinkSigner
 from bot.settings import Settings, get_settings
 
@@ -29,7 +35,20 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     settings = settings or get_settings()
     signer = LinkSigner(str(settings.signing_secret), settings.public_base_url)
     engine = engine_for(settings.database_url)
-    app = FastAPI(title="Luz", docs_url=None, redoc_url=None, openapi_url=None)
+    watch = QueueWatch(settings)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        await watch.start()
+        yield
+        await watch.stop()
+
+    app = FastAPI(title="Luz", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.add_middleware(SessionMiddleware, secret_key=f"console:{settings.signing_secret}",
+                       session_cookie="luz_console", max_age=12 * 3600, same_site="strict",
+                       https_only=settings.public_base_url.startswith("https://"))
+    app.mount("/console/static", StaticFiles(directory=str(CONSOLE_DIR / "static")), name="console-static")
+    app.include_router(console_router(settings))
+    app.add_exception_handler(SignedOut, signed_out_handler)
 
     def open_link(kind: str, token: str):
         try:
@@ -40,10 +59,16 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             raise HTTPException(status_code=404, detail="not found")
 
     @app.exception_handler(HTTPException)
-    async def _errors(request, error: HTTPException):
+    async def _errors(request: Request, error: HTTPException):
+        if request.url.path.startswith("/console"):
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code)
         if error.status_code == 410:
             return HTMLResponse(EXPIRED_PAGE, status_code=410)
         return HTMLResponse("<h1>No encontrado</h1>", status_code=error.status_code)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/console", status_code=307)
 
     @app.get("/health")
     async def health() -> dict:

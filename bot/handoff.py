@@ -1,0 +1,292 @@
+"""The handoff queue: who waits for a person, in which order, and what they are told.
+
+Order: hazards first, then electro-dependent (medical) customers, then everyone
+else by waiting time. Taking a conversation is one conditional UPDATE, so two
+agents can never take the same one. Every function works on an open session;
+callers own the transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import List, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot import records
+from bot.db import models as m
+from bot.settings import Settings
+
+PRIORITY_HAZARD, PRIORITY_MEDICAL, PRIORITY_NORMAL = 0, 1, 2
+PRIORITY_LABELS = {PRIORITY_HAZARD: "Emergencia", PRIORITY_MEDICAL: "Electrodependiente", PRIORITY_NORMAL: "Normal"}
+REASON_LABELS = {"requested": "Pidió un asesor", "fallback": "Luz no entendió", "hazard": "Peligro reportado",
+                 "upset": "Cliente molesto"}
+ONLINE_WINDOW = dt.timedelta(minutes=2)
+SURVEY_WINDOW = dt.timedelta(hours=24)
+EXIT_WORDS = {"salir", "volver al asistente", "volver con luz", "hablar con luz", "volver al bot", "salir de la fila"}
+DAY_NAMES = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, no punctuation at the ends: how exit words and scores are compared."""
+    plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"\s+", " ", plain).strip(" .!¡?¿,;")
+
+
+@dataclass(frozen=True)
+class AgentHours:
+    """When people attend the queue: ``"07:00-19:00"`` on ISO weekdays ``"1-6"``."""
+
+    start: dt.time
+    end: dt.time
+    days: frozenset
+
+    @classmethod
+    def parse(cls, hours: str, days: str) -> "AgentHours":
+        start, end = (part.strip() for part in hours.split("-"))
+        first, _, last = days.partition("-")
+        return cls(_clock(start), _clock(end), frozenset(range(int(first), int(last or first) + 1)))
+
+    def open_at(self, local: dt.datetime) -> bool:
+        return local.isoweekday() in self.days and self.start <= local.time() < self.end
+
+    def describe(self) -> str:
+        days = sorted(self.days)
+        span = DAY_NAMES[days[0] - 1] if len(days) == 1 else f"de {DAY_NAMES[days[0] - 1]} a {DAY_NAMES[days[-1] - 1]}"
+        return f"{span} de {self.start:%H:%M} a {'24:00' if self.end == dt.time.max else f'{self.end:%H:%M}'}"
+
+
+def _clock(text: str) -> dt.time:
+    return dt.time.max if text == "24:00" else dt.time.fromisoformat(text)
+
+
+@dataclass
+class Placement:
+    """What a customer asking for a person is told: a place in the queue, or that nobody can come now."""
+
+    handoff: Optional[m.Handoff]
+    created: bool
+    position: int = 0
+    wait_minutes: int = 0
+    hours: str = ""
+
+    @property
+    def queued(self) -> bool:
+        return self.handoff is not None
+
+
+def open_handoff(session: Session, conversation_id: str) -> Optional[m.Handoff]:
+    return session.execute(
+        select(m.Handoff).where(m.Handoff.conversation_id == conversation_id, m.Handoff.status.in_(m.OPEN_HANDOFF))
+        .order_by(m.Handoff.id.desc())
+    ).scalars().first()
+
+
+def agents_online(session: Session, now: dt.datetime) -> int:
+    return session.execute(
+        select(func.count(m.Agent.id)).where(m.Agent.active.is_(True), m.Agent.last_seen_at >= now - ONLINE_WINDOW)
+    ).scalar_one()
+
+
+def waiting(session: Session) -> List[m.Handoff]:
+    """The queue in the order agents should take it."""
+    return list(session.execute(
+        select(m.Handoff).where(m.Handoff.status == m.HandoffStatus.queued)
+        .order_by(m.Handoff.priority, m.Handoff.created_at, m.Handoff.id)
+    ).scalars())
+
+
+def position_of(session: Session, handoff: m.Handoff) -> int:
+    """1 for the next to be served; 0 when not waiting."""
+    queue = waiting(session)
+    return next((index + 1 for index, item in enumerate(queue) if item.id == handoff.id), 0)
+
+
+def wait_minutes(session: Session, position: int, settings: Settings, now: dt.datetime) -> int:
+    """Position times the average handling time, shared among the agents online."""
+    agents = max(1, agents_online(session, now))
+    return max(1, math.ceil(position * settings.handle_minutes / agents))
+
+
+def request(
+    session: Session, *, conversation_id: str, channel: str, reason: str, settings: Settings,
+    phone: Optional[str] = None, account_number: Optional[str] = None, summary: Optional[str] = None,
+    now: Optional[dt.datetime] = None,
+) -> Placement:
+    """Puts a conversation in the queue, or says nobody can attend now (out of hours, no agent online).
+
+    Hazards always queue: a danger is never told to come back tomorrow. A conversation
+    already waiting keeps its place (a hazard raises its priority).
+    """
+    now = now or m.utcnow()
+    hours = AgentHours.parse(settings.agent_hours, settings.agent_days)
+    existing = open_handoff(session, conversation_id)
+    if existing is not None:
+        if reason == "hazard" and existing.priority > PRIORITY_HAZARD:
+            existing.priority, existing.reason = PRIORITY_HAZARD, reason
+        return _placement(session, existing, False, settings, now, hours)
+    available = hours.open_at(now.astimezone(ZoneInfo(settings.timezone))) and agents_online(session, now) > 0
+    if not available and reason != "hazard":
+        return Placement(None, False, hours=hours.describe())
+    customer = _customer(session, phone, account_number)
+    priority = PRIORITY_HAZARD if reason == "hazard" else (
+        PRIORITY_MEDICAL if customer is not None and customer.electro_dependent else PRIORITY_NORMAL)
+    handoff = m.Handoff(conversation_id=conversation_id, channel=channel, reason=reason, priority=priority,
+                        customer_id=customer.id if customer else None, account_number=account_number,
+                        summary=(summary or "")[:500] or None, created_at=now)
+    session.add(handoff)
+    session.flush()
+    placement = _placement(session, handoff, True, settings, now, hours)
+    handoff.told_position = placement.position
+    return placement
+
+
+def _placement(session, handoff, created, settings, now, hours) -> Placement:
+    position = position_of(session, handoff)
+    return Placement(handoff, created, position, wait_minutes(session, position, settings, now) if position else 0,
+                     hours.describe())
+
+
+def _customer(session: Session, phone: Optional[str], account_number: Optional[str]) -> Optional[m.Customer]:
+    if account_number:
+        account = records.account_by_number(session, account_number)
+        if account is not None and (not phone or records.phone_owns_account(session, phone, account)):
+            return account.customer
+    accounts = records.accounts_for_phone(session, phone) if phone else []
+    return accounts[0].customer if accounts else None
+
+
+def grown_positions(session: Session, settings: Settings, now: Optional[dt.datetime] = None) -> List[Placement]:
+    """Waiting customers whose place moved back since they were last told (someone urgent came in).
+
+    Each is returned once per change, with its new place; the new place is remembered.
+    """
+    now = now or m.utcnow()
+    hours = AgentHours.parse(settings.agent_hours, settings.agent_days)
+    grown = []
+    for position, handoff in enumerate(waiting(session), start=1):
+        if handoff.told_position is not None and position > handoff.told_position:
+            grown.append(Placement(handoff, False, position, wait_minutes(session, position, settings, now), hours.describe()))
+        handoff.told_position = position
+    return grown
+
+
+def take(session: Session, handoff_id: int, agent: m.Agent, now: Optional[dt.datetime] = None) -> bool:
+    """Assigns a waiting conversation to an agent; False when someone else was first."""
+    result = session.execute(
+        update(m.Handoff).where(m.Handoff.id == handoff_id, m.Handoff.status == m.HandoffStatus.queued)
+        .values(status=m.HandoffStatus.assigned, agent_id=agent.id, taken_at=now or m.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def add_message(session: Session, handoff: m.Handoff, kind: str, body: str, agent: Optional[m.Agent] = None,
+                now: Optional[dt.datetime] = None) -> m.HandoffMessage:
+    now = now or m.utcnow()
+    message = m.HandoffMessage(handoff_id=handoff.id, kind=kind, body=body, agent_id=agent.id if agent else None,
+                               created_at=now)
+    session.add(message)
+    if kind == "agent" and handoff.first_response_at is None:
+        handoff.first_response_at = now
+    session.flush()
+    return message
+
+
+def transfer(session: Session, handoff: m.Handoff, from_agent: m.Agent, to_agent: m.Agent) -> None:
+    handoff.agent_id = to_agent.id
+    add_message(session, handoff, "system", f"{from_agent.full_name} transfirió la conversación a {to_agent.full_name}.")
+
+
+def close(session: Session, handoff: m.Handoff, agent: m.Agent, resolution: str,
+          now: Optional[dt.datetime] = None) -> m.Survey:
+    """Ends the handoff and opens its satisfaction survey; the assistant answers again."""
+    now = now or m.utcnow()
+    handoff.status, handoff.closed_at, handoff.resolution = m.HandoffStatus.closed, now, resolution.strip()[:2000]
+    add_message(session, handoff, "system", f"{agent.full_name} cerró la conversación: {handoff.resolution}", now=now)
+    survey = m.Survey(conversation_id=handoff.conversation_id, channel=handoff.channel, subject="handoff",
+                      handoff_id=handoff.id, agent_id=handoff.agent_id, asked_at=now)
+    session.add(survey)
+    session.flush()
+    return survey
+
+
+def leave(session: Session, handoff: m.Handoff, now: Optional[dt.datetime] = None) -> None:
+    """The customer went back to the assistant."""
+    handoff.status, handoff.closed_at = m.HandoffStatus.left, now or m.utcnow()
+    handoff.resolution = handoff.resolution or "El cliente volvió al asistente."
+    add_message(session, handoff, "system", "El cliente escribió «salir» y volvió al asistente.")
+
+
+def pending_survey(session: Session, conversation_id: str, now: Optional[dt.datetime] = None) -> Optional[m.Survey]:
+    now = now or m.utcnow()
+    return session.execute(
+        select(m.Survey).where(m.Survey.conversation_id == conversation_id, m.Survey.answered_at.is_(None),
+                               m.Survey.asked_at >= now - SURVEY_WINDOW)
+        .order_by(m.Survey.id.desc())
+    ).scalars().first()
+
+
+SCORE_WORDS = {"muy mala": 1, "muy malo": 1, "mala": 2, "malo": 2, "regular": 3, "buena": 4, "bueno": 4, "bien": 4,
+               "excelente": 5, "muy buena": 5, "muy bueno": 5}
+
+
+def score_of(text: str) -> Optional[int]:
+    """A survey answer: "5", "5 estrellas", "excelente"; None for anything else."""
+    plain = normalise(text)
+    found = re.fullmatch(r"([1-5])(?: ?(?:estrellas?|puntos?|de 5|/5))?", plain)
+    if found:
+        return int(found.group(1))
+    return SCORE_WORDS.get(plain)
+
+
+def touch(session: Session, agent: m.Agent, now: Optional[dt.datetime] = None) -> None:
+    """An agent's console is open: they count as online for the queue."""
+    agent.last_seen_at = now or m.utcnow()
+
+
+# What the customer reads -----------------------------------------------------------------------
+
+CALLBACK_PAYLOAD = '/request_agent{"contact_preference": "callback"}'
+CASE_PAYLOAD = '/request_agent{"contact_preference": "case"}'
+SURVEY_OPTIONS = [("Excelente", "5"), ("Buena", "4"), ("Regular", "3"), ("Mala", "2"), ("Muy mala", "1")]
+
+
+def queued_text(placement: Placement) -> str:
+    minutes = "1 minuto" if placement.wait_minutes == 1 else f"{placement.wait_minutes} minutos"
+    if placement.position == 1:
+        place = f"Eres el siguiente en la fila (unos {minutes})."
+    else:
+        place = f"Estás en el turno {placement.position} y la espera estimada es de unos {minutes}."
+    return (f"Te comunico con una persona de nuestro equipo. {place} Te escribirá por este mismo chat. "
+            "Si prefieres volver conmigo, escribe «salir».")
+
+
+def moved_text(placement: Placement) -> str:
+    return (f"Te aviso que tu turno cambió: ahora eres el {placement.position} (unos {placement.wait_minutes} minutos), "
+            "porque atendemos primero una emergencia o a un cliente con prioridad médica. Gracias por esperar.")
+
+
+def unavailable_text(placement: Placement) -> str:
+    return (f"En este momento no hay asesores disponibles (atendemos {placement.hours}). "
+            "Puedo pedir que te llamemos en cuanto abramos, o dejar tu caso registrado para que te respondan por aquí.")
+
+
+UNAVAILABLE_BUTTONS = [("Que me llamen", CALLBACK_PAYLOAD), ("Dejar mi caso", CASE_PAYLOAD), ("Seguir con Luz", "/help")]
+LEFT_TEXT = "Listo, volviste conmigo, Luz, la asistente virtual. ¿En qué te ayudo?"
+SURVEY_TEXT = ("Gracias por tu paciencia. Volviste con Luz, la asistente virtual. "
+               "¿Cómo calificas la atención que recibiste? Elige de 5 (excelente) a 1 (muy mala).")
+SURVEY_THANKS = "¡Gracias por tu calificación! Nos ayuda a mejorar. ¿Te ayudo con algo más?"
+
+
+def taken_text(agent: m.Agent) -> str:
+    return f"Hola, soy {agent.full_name.split()[0]}, de Energía del Valle. Ya tengo tu conversación; cuéntame, ¿en qué te ayudo?"
+
+
+def agent_text(agent: m.Agent, body: str) -> str:
+    return f"{agent.full_name.split()[0]}: {body}"

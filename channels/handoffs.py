@@ -1,0 +1,58 @@
+"""The channels' side of the handoff: messages for the agent, the way back, survey answers, upset customers.
+
+Synchronous database work, run in a worker thread from the channels' async
+handlers. Functions return Rasa-style message dicts for the customer (or
+None when the assistant should answer as usual).
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+from bot import handoff, mood
+from bot.db import models as m
+from bot.db.engine import engine_for, session_scope
+from bot.settings import get_settings
+
+Messages = List[Dict]
+
+
+def _engine():
+    return engine_for(get_settings().database_url)
+
+
+def route(conversation_id: str, text: str, metadata: Optional[Dict] = None) -> Optional[Messages]:
+    """Before the assistant: a person has this conversation, or a survey waits for its answer.
+
+    Returns what to tell the customer (possibly nothing), or None to let the assistant answer.
+    """
+    with session_scope(_engine()) as session:
+        current = handoff.open_handoff(session, conversation_id)
+        if current is not None:
+            if handoff.normalise(text) in handoff.EXIT_WORDS:
+                handoff.leave(session, current)
+                return [{"text": handoff.LEFT_TEXT}]
+            media = [item.get("url") for item in (metadata or {}).get("media", []) if item.get("url")]
+            body = text if not media else f"{text}\n" + "\n".join(f"Adjunto: {url}" for url in media)
+            handoff.add_message(session, current, "customer", body)
+            return []
+        survey = handoff.pending_survey(session, conversation_id)
+        score = handoff.score_of(text) if survey is not None else None
+        if score is not None:
+            survey.score, survey.answered_at = score, m.utcnow()
+            return [{"text": handoff.SURVEY_THANKS, "buttons": [{"title": "Ver opciones", "payload": "/help"}]}]
+    return None
+
+
+def escalate_if_upset(conversation_id: str, channel: str, text: str, phone: Optional[str]) -> Messages:
+    """After the assistant answered: a clearly upset customer is offered a person at once."""
+    if not mood.upset(text):
+        return []
+    with session_scope(_engine()) as session:
+        placement = handoff.request(session, conversation_id=conversation_id, channel=channel, reason="upset",
+                                    settings=get_settings(), phone=phone, summary=text)
+        if placement.queued:
+            if not placement.created:
+                return []
+            return [{"text": "Lamento mucho la molestia. " + handoff.queued_text(placement)}]
+        return [{"text": "Lamento mucho la molestia. " + handoff.unavailable_text(placement),
+                 "buttons": [{"title": title, "payload": payload} for title, payload in handoff.UNAVAILABLE_BUTTONS]}]
