@@ -25,10 +25,6 @@ def _where(account: m.Account) -> str:
     return f"cuenta {account.account_number} ({mask_address(account.address)})"
 
 
-def payment_reference(bill: m.Bill) -> str:
-    return f"{bill.account.account_number}-{bill.period:%Y%m}"
-
-
 @journey("check_balance")
 def check_balance(session: Session, ctx: JourneyContext) -> Outcome:
     account, today = ctx.account, ctx.today
@@ -131,7 +127,7 @@ def pay_bill(session: Session, ctx: JourneyContext) -> Outcome:
     )
     if b.amount_due <= 0 or not latest:
         return [Reply(f"Tu cuenta {ctx.account.account_number} está al día: no tienes nada por pagar. {places}")], {}
-    reference = payment_reference(latest[0])
+    reference = records.payment_reference(latest[0])
     url = settings().payment_url_template.format(reference=reference)
     text = (
         f"Puedes pagar {money(b.amount_due)} en línea con PSE o tarjeta aquí: {url} "

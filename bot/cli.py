@@ -7,6 +7,7 @@
     chat --phone N    talk to the running assistant as that phone
     telegram set-webhook | poll   register Telegram's webhook, or poll in development
     agent add|list|passwd|disable   console accounts (password asked, or LUZ_AGENT_PASSWORD)
+    apikey create NAME | list | revoke PREFIX   keys of the integration API
 """
 from __future__ import annotations
 
@@ -52,9 +53,13 @@ def _demo_agents(engine) -> None:
     from bot.db.engine import session_scope
     from bot.demo import DEMO_AGENTS
 
+    from bot.api import create_key
+    from bot.demo import DEMO_API_KEY
+
     with session_scope(engine) as session:
         for demo in DEMO_AGENTS:
             create_agent(session, demo.username, demo.full_name, demo.password, m.AgentRole(demo.role))
+        create_key(session, "demo", DEMO_API_KEY)
 
 
 def _agent(args: argparse.Namespace, settings: Settings) -> int:
@@ -105,6 +110,35 @@ def _agent(args: argparse.Namespace, settings: Settings) -> int:
         else:
             agent.active = False
             print(f"Usuario {username} desactivado.")
+    return 0
+
+
+def _apikey(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from bot.api import create_key
+    from bot.db import models as m
+    from bot.db.engine import engine_for, session_scope
+
+    with session_scope(engine_for(settings.database_url)) as session:
+        if args.apikey_command == "create":
+            if not args.name:
+                print("Indica un nombre para la clave (el sistema que la usará).", file=sys.stderr)
+                return 2
+            key = create_key(session, args.name)
+            print(f"Clave para {args.name} (se muestra solo esta vez):\n{key}")
+        elif args.apikey_command == "list":
+            for row in session.execute(select(m.ApiKey).order_by(m.ApiKey.id)).scalars():
+                state = "revocada" if row.revoked_at else "activa"
+                print(f"{row.prefix}…  {row.name:<30} {state}  último uso: {row.last_used_at or '—'}")
+        else:
+            rows = session.execute(select(m.ApiKey).where(m.ApiKey.prefix == (args.name or ""))).scalars().all()
+            if not rows:
+                print("No hay una clave con ese prefijo.", file=sys.stderr)
+                return 1
+            for row in rows:
+                row.revoked_at = m.utcnow()
+            print("Clave revocada.")
     return 0
 
 
@@ -193,8 +227,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     agent.add_argument("username", nargs="?")
     agent.add_argument("--name", help="nombre completo")
     agent.add_argument("--role", choices=["agent", "supervisor"], default="agent")
+    apikey = commands.add_parser("apikey", help="claves de la API de integración")
+    apikey.add_argument("apikey_command", choices=["create", "list", "revoke"])
+    apikey.add_argument("name", nargs="?", help="nombre (create) o prefijo (revoke)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
-    handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram, "agent": _agent}
+    handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram, "agent": _agent, "apikey": _apikey}
     return handlers[args.command](args, settings)

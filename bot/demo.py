@@ -84,3 +84,6 @@ DEMO_AGENTS: Tuple[DemoAgent, ...] = (
     DemoAgent("diego", "Diego Rojas", "agent", "diego-demo"),
     DemoAgent("sofia", "Sofía Peña", "supervisor", "sofia-demo"),
 )
+
+# The integration API's key on the embedded default (an operator creates real ones with `python -m bot apikey create`).
+DEMO_API_KEY = "luz-demo-api-key"

@@ -223,6 +223,13 @@ def leave(session: Session, handoff: m.Handoff, now: Optional[dt.datetime] = Non
     add_message(session, handoff, "system", "El cliente escribió «salir» y volvió al asistente.")
 
 
+def divert(session: Session, handoff: m.Handoff, now: Optional[dt.datetime] = None) -> None:
+    """The customer chose a callback or a case instead of waiting."""
+    handoff.status, handoff.closed_at = m.HandoffStatus.diverted, now or m.utcnow()
+    handoff.resolution = handoff.resolution or "El cliente pidió una llamada o dejar su caso en vez de esperar."
+    add_message(session, handoff, "system", "El cliente dejó la fila: pidió una llamada o dejar su caso.")
+
+
 def pending_survey(session: Session, conversation_id: str, now: Optional[dt.datetime] = None) -> Optional[m.Survey]:
     now = now or m.utcnow()
     return session.execute(
@@ -278,6 +285,14 @@ def unavailable_text(placement: Placement) -> str:
 
 
 UNAVAILABLE_BUTTONS = [("Que me llamen", CALLBACK_PAYLOAD), ("Dejar mi caso", CASE_PAYLOAD), ("Seguir con Luz", "/help")]
+PATIENCE_BUTTONS = [("Que me llamen", CALLBACK_PAYLOAD), ("Dejar mi caso", CASE_PAYLOAD), ("Sigo esperando", "sigo esperando")]
+
+
+def patience_text(position: int, wait: int) -> str:
+    return (f"Gracias por esperar. Sigues en la fila (turno {position}, unos {wait} minutos más). Si prefieres no esperar, "
+            "te llamamos o dejamos tu caso registrado.")
+
+
 LEFT_TEXT = "Listo, volviste conmigo, Luz, la asistente virtual. ¿En qué te ayudo?"
 SURVEY_TEXT = ("Gracias por tu paciencia. Volviste con Luz, la asistente virtual. "
                "¿Cómo calificas la atención que recibiste? Elige de 5 (excelente) a 1 (muy mala).")

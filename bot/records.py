@@ -92,6 +92,11 @@ def balance(session: Session, account: m.Account, today: dt.date) -> Balance:
     )
 
 
+def payment_reference(bill: m.Bill) -> str:
+    """What the payment portal and the banks take to apply a payment to this bill."""
+    return f"{bill.account.account_number}-{bill.period:%Y%m}"
+
+
 def bills(session: Session, account: m.Account, months: int) -> List[m.Bill]:
     """The latest ``months`` bills, oldest first."""
     rows = session.execute(

@@ -31,6 +31,14 @@ LUZ_PAYMENT_URL = "LUZ_PAYMENT_URL"
 LUZ_AGENT_HOURS = "LUZ_AGENT_HOURS"
 LUZ_AGENT_DAYS = "LUZ_AGENT_DAYS"
 LUZ_HANDLE_MINUTES = "LUZ_HANDLE_MINUTES"
+LUZ_QUIET_HOURS = "LUZ_QUIET_HOURS"
+LUZ_WHATSAPP_TEMPLATES = "LUZ_WHATSAPP_TEMPLATES"
+LUZ_RATE_TWILIO = "LUZ_RATE_TWILIO"
+LUZ_RATE_TELEGRAM = "LUZ_RATE_TELEGRAM"
+LUZ_SCHEDULER = "LUZ_SCHEDULER"
+LUZ_QUEUE_PATIENCE_MINUTES = "LUZ_QUEUE_PATIENCE_MINUTES"
+LUZ_SURVEY_DELAY_MINUTES = "LUZ_SURVEY_DELAY_MINUTES"
+LUZ_RESTORATION_DELAY_MINUTES = "LUZ_RESTORATION_DELAY_MINUTES"
 
 
 class Secret:
@@ -72,6 +80,18 @@ class Settings:
     agent_hours: str = "07:00-19:00"  # when people attend the queue, local time
     agent_days: str = "1-6"  # ISO weekdays: Monday (1) to Saturday (6)
     handle_minutes: int = 6  # average minutes an agent spends per conversation, for wait estimates
+    quiet_hours: str = "21:00-07:00"  # local time: no non-urgent notification then
+    whatsapp_templates: str = ""  # "kind=content SID,...": approved templates for outside the 24-hour window
+    rate_twilio: float = 10.0  # messages per second to Twilio
+    rate_telegram: float = 25.0  # messages per second to Telegram
+    scheduler: bool = True  # run the scheduler in this web service (one process of a deployment)
+    queue_patience_minutes: int = 10  # a customer waiting longer is updated and offered a callback
+    survey_delay_minutes: int = 30  # after a complaint is resolved, when its survey goes
+    restoration_delay_minutes: int = 10  # after a restoration is posted, when customers are asked if power is back
+
+    def template_for(self, kind: str) -> Optional[str]:
+        pairs = (item.split("=", 1) for item in self.whatsapp_templates.split(",") if "=" in item)
+        return {name.strip(): sid.strip() for name, sid in pairs}.get(kind)
 
     @classmethod
     def from_environ(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -95,6 +115,14 @@ class Settings:
             agent_hours=env.get(LUZ_AGENT_HOURS, cls.agent_hours),
             agent_days=env.get(LUZ_AGENT_DAYS, cls.agent_days),
             handle_minutes=int(env.get(LUZ_HANDLE_MINUTES, cls.handle_minutes)),
+            quiet_hours=env.get(LUZ_QUIET_HOURS, cls.quiet_hours),
+            whatsapp_templates=env.get(LUZ_WHATSAPP_TEMPLATES, cls.whatsapp_templates),
+            rate_twilio=float(env.get(LUZ_RATE_TWILIO, cls.rate_twilio)),
+            rate_telegram=float(env.get(LUZ_RATE_TELEGRAM, cls.rate_telegram)),
+            scheduler=env.get(LUZ_SCHEDULER, "on").lower() not in ("off", "0", "false", "no"),
+            queue_patience_minutes=int(env.get(LUZ_QUEUE_PATIENCE_MINUTES, cls.queue_patience_minutes)),
+            survey_delay_minutes=int(env.get(LUZ_SURVEY_DELAY_MINUTES, cls.survey_delay_minutes)),
+            restoration_delay_minutes=int(env.get(LUZ_RESTORATION_DELAY_MINUTES, cls.restoration_delay_minutes)),
             tracker_store_url=env.get(TRACKER_STORE_URL) or _sqlite_url("tracker.db"),
             rasa_port=rasa_port,
             action_port=action_port,

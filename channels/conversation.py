@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Dict, List
+from typing import Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from channels import handoffs, inbox
-from channels.render import Outgoing, choose, render, to_gsm7
+from channels.render import Delivery, Outgoing, choose, render, to_gsm7
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ EMPTY = "Recibí un mensaje vacío. Escríbeme tu consulta, por ejemplo «cuánt
 MEDIA_ONLY = ("Por ahora no puedo escuchar audios ni ver imágenes o stickers. Escríbeme tu consulta con "
               "palabras, por favor, o escribe «asesor» para hablar con una persona.")
 
-Send = Callable[[List[Outgoing]], Awaitable[None]]
+Send = Callable[[List[Outgoing]], Awaitable[Optional[List[Delivery]]]]
 OnNewMessage = Callable[[UserMessage], Awaitable[None]]
 
 
@@ -62,7 +62,7 @@ async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send
             return
         options = await asyncio.to_thread(inbox.menu_of, inbound.sender_id)
         text = choose(text, options) or text
-        routed = await asyncio.to_thread(handoffs.route, inbound.sender_id, text, inbound.metadata)
+        routed = await asyncio.to_thread(handoffs.route, inbound.sender_id, text, inbound.metadata, inbound.channel)
         if routed is not None:
             await reply(inbound.sender_id, routed, send, profile)
             return
@@ -80,13 +80,12 @@ async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send
             log.exception("could not even apologise on %s to %s", inbound.channel, inbound.sender_id)
 
 
-async def reply(conversation_id: str, messages: List[Dict], send: Send, profile: ChannelProfile) -> None:
+async def reply(conversation_id: str, messages: List[Dict], send: Send, profile: ChannelProfile) -> List[Delivery]:
     """Renders messages (Rasa's dicts: text, buttons, image...) for the channel, remembers its options, sends."""
     outgoing, options = render(messages, limit=profile.limit, keyboards=profile.keyboards,
                                media=profile.media, gsm7=profile.gsm7)
     await asyncio.to_thread(inbox.remember_menu, conversation_id, [] if profile.keyboards else options)
-    if outgoing:
-        await send(outgoing)
+    return (await send(outgoing) or []) if outgoing else []
 
 
 def _fit(text: str, profile: ChannelProfile) -> str:

@@ -1,4 +1,6 @@
-"""The channels' side of the handoff: messages for the agent, the way back, survey answers, upset customers.
+"""What a conversation waits for before the assistant answers: a person, a survey answer, a yes/no to a notice.
+
+Also the channels' side of the handoff: the way back, callbacks instead of waiting, upset customers.
 
 Synchronous database work, run in a worker thread from the channels' async
 handlers. Functions return Rasa-style message dicts for the customer (or
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from bot import handoff, mood
+from bot import handoff, mood, notifications
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.settings import get_settings
@@ -20,8 +22,8 @@ def _engine():
     return engine_for(get_settings().database_url)
 
 
-def route(conversation_id: str, text: str, metadata: Optional[Dict] = None) -> Optional[Messages]:
-    """Before the assistant: a person has this conversation, or a survey waits for its answer.
+def route(conversation_id: str, text: str, metadata: Optional[Dict] = None, channel: str = "") -> Optional[Messages]:
+    """Before the assistant: a person has this conversation, or a survey or a notice waits for its answer.
 
     Returns what to tell the customer (possibly nothing), or None to let the assistant answer.
     """
@@ -31,6 +33,9 @@ def route(conversation_id: str, text: str, metadata: Optional[Dict] = None) -> O
             if handoff.normalise(text) in handoff.EXIT_WORDS:
                 handoff.leave(session, current)
                 return [{"text": handoff.LEFT_TEXT}]
+            if current.status == m.HandoffStatus.queued and text in (handoff.CALLBACK_PAYLOAD, handoff.CASE_PAYLOAD):
+                handoff.divert(session, current)
+                return None  # the assistant records the callback or the case
             media = [item.get("url") for item in (metadata or {}).get("media", []) if item.get("url")]
             body = text if not media else f"{text}\n" + "\n".join(f"Adjunto: {url}" for url in media)
             handoff.add_message(session, current, "customer", body)
@@ -40,6 +45,9 @@ def route(conversation_id: str, text: str, metadata: Optional[Dict] = None) -> O
         if score is not None:
             survey.score, survey.answered_at = score, m.utcnow()
             return [{"text": handoff.SURVEY_THANKS, "buttons": [{"title": "Ver opciones", "payload": "/help"}]}]
+        answer = notifications.answer_restoration(session, conversation_id, text, channel or "whatsapp")
+        if answer is not None:
+            return [{"text": answer}]
     return None
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
+from bot.notifications import delivery_update
 from bot.settings import get_settings
 
 
@@ -57,6 +58,7 @@ def update_delivery(provider_id: str, status: str, error_code: Optional[str]) ->
         if row is None:
             return False
         row.status, row.error_code, row.updated_at = status, error_code, m.utcnow()
+        delivery_update(session, provider_id, status, error_code)
         return True
 
 

@@ -31,10 +31,23 @@ class Outgoing:
     buttons: List[Tuple[str, str]] = field(default_factory=list)  # kept for channels with keyboards
 
 
+@dataclass
+class Delivery:
+    """What a provider said of one message: its id, or why not (and whether trying again may help)."""
+
+    provider_id: Optional[str] = None
+    error: Optional[str] = None
+    retryable: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.provider_id is not None
+
+
 _GSM7_FALLBACK = str.maketrans({"á": "a", "í": "i", "ó": "o", "ú": "u", "Á": "A", "Í": "I", "Ó": "O", "Ú": "U",
                                 "ê": "e", "â": "a", "ô": "o", "ç": "c", "•": "-", "«": '"', "»": '"', "“": '"',
                                 "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "⚠": "!", "️": "",
-                                "🌱": "", "📱": ""})
+                                "🌱": "", "📱": "", "\u202f": " ", "\u00a0": " "})
 
 
 def to_gsm7(text: str) -> str:

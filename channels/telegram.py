@@ -18,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sqlalchemy import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
@@ -25,7 +26,7 @@ from bot.phones import to_e164
 from bot.settings import get_settings
 from channels import inbox
 from channels.conversation import ChannelProfile, Inbound, handle_turn, spawn
-from channels.render import TELEGRAM_LIMIT, Outgoing
+from channels.render import TELEGRAM_LIMIT, Delivery, Outgoing
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -81,8 +82,16 @@ class TelegramInput(InputChannel):
             self._bot = bot
         return self._bot
 
-    async def send(self, chat_id: int, outgoing: List[Outgoing]) -> None:
+    async def close(self) -> None:
+        """Closes the bot's HTTP connections (at shutdown)."""
+        if self._bot is not None:
+            await self._bot.shutdown()
+            self._bot = None
+
+    async def send(self, chat_id: int, outgoing: List[Outgoing]) -> List[Delivery]:
+        """Sends each message and records it; errors are recorded, not raised."""
         bot = await self.bot()
+        deliveries = []
         for message in outgoing:
             markup = InlineKeyboardMarkup(
                 [[InlineKeyboardButton(title[:64], callback_data=payload[:64])] for title, payload in message.buttons]
@@ -94,12 +103,17 @@ class TelegramInput(InputChannel):
                     sent = await bot.send_document(chat_id, message.media_url, caption=message.text[:1024] or None, reply_markup=markup)
                 else:
                     sent = await bot.send_message(chat_id, message.text, reply_markup=markup)
+                delivery = Delivery(f"tg:{chat_id}:{sent.message_id}")
                 await asyncio.to_thread(inbox.record_outbound, "telegram", str(chat_id), message.text, message.media_url,
-                                        f"tg:{chat_id}:{sent.message_id}", "sent")
-            except Exception:  # noqa: BLE001 - recorded; the next message still goes
+                                        delivery.provider_id, "sent")
+            except Exception as error:  # noqa: BLE001 - recorded; the next message still goes
                 log.exception("Telegram refused a message to %s", chat_id)
+                delivery = Delivery(None, type(error).__name__[:60],
+                                    retryable=isinstance(error, (RetryAfter, NetworkError)) and not isinstance(error, BadRequest))
                 await asyncio.to_thread(inbox.record_outbound, "telegram", str(chat_id), message.text, message.media_url,
-                                        None, "failed", "error")
+                                        None, "failed", delivery.error)
+            deliveries.append(delivery)
+        return deliveries
 
     async def ask_for_phone(self, chat_id: int) -> None:
         bot = await self.bot()

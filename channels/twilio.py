@@ -9,25 +9,28 @@ through the REST API on the event loop.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from urllib.parse import parse_qsl
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
+from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from bot.phones import to_e164
 from bot.settings import get_settings
 from channels import inbox
 from channels.conversation import IMAGE_PLACEHOLDER, ChannelProfile, Inbound, handle_turn, spawn
-from channels.render import SMS_PREFERRED, TWILIO_LIMIT, Outgoing, to_gsm7
+from channels.render import SMS_PREFERRED, TWILIO_LIMIT, Delivery, Outgoing, to_gsm7
 
 log = logging.getLogger(__name__)
+Template = Tuple[str, Dict[str, str]]  # an approved WhatsApp template: its content SID and variables
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 STOP_WORDS = {"STOP", "BAJA", "CANCELAR", "PARAR", "DETENER", "UNSUBSCRIBE", "STOPALL", "END", "QUIT", "FIN"}
@@ -95,6 +98,12 @@ class TwilioInput(InputChannel):
     def address(self, phone: str) -> str:
         return phone
 
+    async def close(self) -> None:
+        """Closes the HTTP session of the client (at shutdown)."""
+        if self._client is not None:
+            await self._client.http_client.close()
+            self._client = None
+
     def signed(self, request: Request) -> bool:
         if self.validator is None:
             return False
@@ -123,20 +132,34 @@ class TwilioInput(InputChannel):
             unsupported = not text.strip()
         return Inbound(self.channel, phone, text, metadata, has_unsupported_media=unsupported)
 
-    async def send(self, phone: str, outgoing: List[Outgoing]) -> None:
+    async def send(self, phone: str, outgoing: List[Outgoing], template: Optional[Template] = None) -> List[Delivery]:
+        """Sends each message (or one approved template) and records it; errors are recorded, not raised."""
         callback = f"{self.public_base_url}/webhooks/{self.channel}/status"
+        deliveries = []
         for message in outgoing:
             try:
+                if template:
+                    extra = {"content_sid": template[0], "content_variables": json.dumps(template[1])}
+                else:  # only what the message has: an absent field must not travel as the text "None"
+                    extra = {"body": message.text} if message.text else {}
+                    if message.media_url:
+                        extra["media_url"] = [message.media_url]
                 sent = await self.client().messages.create_async(
-                    to=self.address(phone), from_=self.from_number, body=message.text or None,
-                    media_url=[message.media_url] if message.media_url else None, status_callback=callback,
-                )
+                    to=self.address(phone), from_=self.from_number, status_callback=callback, **extra)
+                delivery = Delivery(sent.sid)
                 await asyncio.to_thread(inbox.record_outbound, self.channel, phone, message.text, message.media_url,
                                         sent.sid, sent.status or "queued")
             except Exception as error:  # noqa: BLE001 - recorded, visible, and the next message still goes
                 log.exception("Twilio refused a message to %s", phone)
+                status = getattr(error, "status", None)
+                delivery = Delivery(None, str(getattr(error, "code", "") or status or type(error).__name__)[:60],
+                                    retryable=not isinstance(error, TwilioRestException) or status in (429,) or (status or 0) >= 500)
                 await asyncio.to_thread(inbox.record_outbound, self.channel, phone, message.text, message.media_url,
-                                        None, "failed", str(getattr(error, "code", "") or "error"))
+                                        None, "failed", delivery.error)
+            deliveries.append(delivery)
+            if template:
+                break
+        return deliveries
 
     async def keyword(self, phone: str, text: str) -> Optional[str]:
         """Opt-out words and short commands; returns the message Rasa should see, or None when answered."""
@@ -201,8 +224,8 @@ class SmsInput(TwilioInput):
     from_env = "TWILIO_SMS_FROM"
     profile = ChannelProfile(limit=SMS_PREFERRED, keyboards=False, media=False, gsm7=True)
 
-    async def send(self, phone: str, outgoing: List[Outgoing]) -> None:
-        await super().send(phone, [Outgoing(to_gsm7(o.text), o.media_url, o.buttons) for o in outgoing])
+    async def send(self, phone: str, outgoing: List[Outgoing], template: Optional[Template] = None) -> List[Delivery]:
+        return await super().send(phone, [Outgoing(to_gsm7(o.text), o.media_url, o.buttons) for o in outgoing])
 
     async def keyword(self, phone: str, text: str) -> Optional[str]:
         word = text.strip().upper().rstrip(".!")

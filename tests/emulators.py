@@ -14,6 +14,7 @@ from typing import Dict, List
 
 import uvicorn
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 
 def free_port() -> int:
@@ -70,14 +71,22 @@ class TwilioEmulator(Emulator):
     def __init__(self) -> None:
         super().__init__()
         counter = itertools.count(1)
+        self.failures: Dict[str, List[int]] = {}  # "To" -> HTTP statuses to answer first (e.g. [500])
 
         @self.app.post("/2010-04-01/Accounts/{account_sid}/Messages.json", status_code=201)
         async def create_message(account_sid: str, request: Request):
             form = await request.form()
+            planned = self.failures.get(form.get("To"))
+            if planned:
+                status = planned.pop(0)
+                return JSONResponse({"code": 20500 if status >= 500 else 21211, "status": status,
+                                     "message": "Internal error" if status >= 500 else "Invalid 'To' phone number",
+                                     "more_info": "https://www.twilio.com/docs/errors"}, status_code=status)
             sid = f"SM{next(counter):032d}"
             self.record({"sid": sid, "account_sid": account_sid, "to": form.get("To"), "from": form.get("From"),
                          "body": form.get("Body") or "", "media_url": form.getlist("MediaUrl"),
-                         "status_callback": form.get("StatusCallback")})
+                         "status_callback": form.get("StatusCallback"), "content_sid": form.get("ContentSid"),
+                         "content_variables": form.get("ContentVariables")})
             return {"sid": sid, "account_sid": account_sid, "to": form.get("To"), "from": form.get("From"),
                     "body": form.get("Body"), "status": "queued", "num_media": str(len(form.getlist("MediaUrl"))),
                     "direction": "outbound-api", "api_version": "2010-04-01", "date_created": None,

@@ -334,6 +334,7 @@ class Complaint(Base):
     resolved_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
     resolution: Mapped[Optional[str]] = Column(Text)
     attachments: Mapped[Optional[list]] = Column(JSON)
+    escalated_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # near or past its deadline: supervisors told
 
     account: Mapped[Account] = relationship("Account")
     history: Mapped[List["ComplaintEvent"]] = relationship(
@@ -501,6 +502,7 @@ class Handoff(Base):
     agent_id: Mapped[Optional[int]] = Column(ForeignKey("agents.id"), index=True)
     summary: Mapped[Optional[str]] = Column(Text)
     told_position: Mapped[Optional[int]] = Column(Integer)
+    patience_told_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # "still waiting" sent, callback offered
     created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
     taken_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
     first_response_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
@@ -546,3 +548,75 @@ class Survey(Base):
     answered_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
 
     handoff: Mapped[Optional[Handoff]] = relationship("Handoff")
+
+
+class ApiKey(Base):
+    """A key another system of the utility calls the integration API with; only its SHA-256 is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    name: Mapped[str] = Column(String(80), nullable=False)
+    key_hash: Mapped[str] = Column(String(64), unique=True, nullable=False)
+    prefix: Mapped[str] = Column(String(12), nullable=False)  # shown in listings to tell keys apart
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_used_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    revoked_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+
+
+class IdempotentRequest(Base):
+    """A POST made with an ``Idempotency-Key``: a repeat gets the first answer, not a second effect."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("api_key_id", "key"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    api_key_id: Mapped[int] = Column(ForeignKey("api_keys.id"), nullable=False)
+    key: Mapped[str] = Column(String(120), nullable=False)
+    fingerprint: Mapped[str] = Column(String(64), nullable=False)  # method, path and body
+    status_code: Mapped[Optional[int]] = Column(Integer)  # None while the first request is running
+    response: Mapped[Optional[dict]] = Column(JSON)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class NotificationStatus(str, enum.Enum):
+    queued = "queued"        # waiting for its time (quiet hours, a retry, a scheduled notice)
+    sent = "sent"            # handed to the provider
+    delivered = "delivered"  # the provider confirmed delivery
+    failed = "failed"        # the provider refused it for good, or retries ran out
+    skipped = "skipped"      # not sent: opted out, no consent, no reachable channel, too late
+
+
+class Notification(Base):
+    """A message the utility starts (outage, planned work, reminder, resolution), from queueing to delivery."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_status_due", "status", "not_before"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = Column(String(160), unique=True, nullable=False)  # never sent twice
+    kind: Mapped[str] = Column(String(40), nullable=False, index=True)
+    customer_id: Mapped[Optional[int]] = Column(ForeignKey("customers.id"), index=True)
+    account_id: Mapped[Optional[int]] = Column(ForeignKey("accounts.id"))
+    channel: Mapped[Optional[str]] = Column(String(20))
+    address: Mapped[Optional[str]] = Column(String(40))  # phone in E.164, or a Telegram chat id
+    body: Mapped[str] = Column(Text, nullable=False)
+    buttons: Mapped[Optional[list]] = Column(JSON)
+    variables: Mapped[Optional[dict]] = Column(JSON)  # for a WhatsApp template
+    urgent: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    status: Mapped[NotificationStatus] = Column(_enum(NotificationStatus), nullable=False,
+                                                default=NotificationStatus.queued)
+    not_before: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # pointless after this (the work started)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+    provider_id: Mapped[Optional[str]] = Column(String(80), index=True)
+    template_id: Mapped[Optional[str]] = Column(String(80))
+    error: Mapped[Optional[str]] = Column(String(200))
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    sent_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    delivered_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    outage_id: Mapped[Optional[int]] = Column(ForeignKey("outages.id"), index=True)
+    answer: Mapped[Optional[str]] = Column(String(20))  # the customer's reply to a question it asked
+
+    customer: Mapped[Optional[Customer]] = relationship("Customer")
+    account: Mapped[Optional[Account]] = relationship("Account")

@@ -21,7 +21,9 @@ from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.console.views import HERE as CONSOLE_DIR, SignedOut, console_router, signed_out_handler
 from bot.documents import bill_pdf
-from bot.web.queue_watch import QueueWatch
+from bot.api import api_router
+from channels import outbound
+from bot.scheduler import build_scheduler, plan, run_soon
 from bot.links import LinkExpired, LinkInvalid, LinkSigner
 from bot.settings import Settings, get_settings
 
@@ -35,19 +37,29 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     settings = settings or get_settings()
     signer = LinkSigner(str(settings.signing_secret), settings.public_base_url)
     engine = engine_for(settings.database_url)
-    watch = QueueWatch(settings)
+    scheduler = build_scheduler(settings) if settings.scheduler else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        await watch.start()
+        if scheduler is not None:
+            scheduler.start()
         yield
-        await watch.stop()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        await outbound.close_all()
 
-    app = FastAPI(title="Luz", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app = FastAPI(title="Luz — API de integración", version="1", lifespan=lifespan, docs_url=None,
+                  redoc_url=None, openapi_url="/api/openapi.json",
+                  description="Outage management, billing and CRM systems talk to the assistant here. "
+                              "Every call needs an `X-API-Key`; POSTs honour `Idempotency-Key`.")
+    app.state.scheduler = scheduler
     app.add_middleware(SessionMiddleware, secret_key=f"console:{settings.signing_secret}",
                        session_cookie="luz_console", max_age=12 * 3600, same_site="strict",
                        https_only=settings.public_base_url.startswith("https://"))
     app.mount("/console/static", StaticFiles(directory=str(CONSOLE_DIR / "static")), name="console-static")
-    app.include_router(console_router(settings))
+    app.include_router(console_router(settings), include_in_schema=False)
+    app.include_router(api_router(settings, on_queued=lambda: run_soon(scheduler, "dispatch"),
+                                  schedule=lambda kind, when, *args: plan(scheduler, kind, when, *args)))
     app.add_exception_handler(SignedOut, signed_out_handler)
 
     def open_link(kind: str, token: str):
@@ -60,7 +72,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def _errors(request: Request, error: HTTPException):
-        if request.url.path.startswith("/console"):
+        if request.url.path.startswith(("/console", "/api")):
             return JSONResponse({"detail": error.detail}, status_code=error.status_code)
         if error.status_code == 410:
             return HTMLResponse(EXPIRED_PAGE, status_code=410)
@@ -70,11 +82,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     async def home() -> RedirectResponse:
         return RedirectResponse("/console", status_code=307)
 
-    @app.get("/health")
+    @app.get("/health", include_in_schema=False)
     async def health() -> dict:
         return {"status": "ok"}
 
-    @app.get("/files/bills/{token}.pdf")
+    @app.get("/files/bills/{token}.pdf", include_in_schema=False)
     async def bill_document(token: str) -> Response:
         bill_id = open_link("bills", token)
 
@@ -92,7 +104,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                         headers={"Content-Disposition": f'inline; filename="factura-{bill_id}.pdf"',
                                  "Cache-Control": "private, no-store"})
 
-    @app.get("/files/charts/{token}.png")
+    @app.get("/files/charts/{token}.png", include_in_schema=False)
     async def chart_image(token: str) -> Response:
         account_number = open_link("charts", token)
 

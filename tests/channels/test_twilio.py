@@ -42,8 +42,12 @@ def sent_to(twilio_api, address: str, count_before: int, timeout: float = 60):
     while time.monotonic() < deadline:
         got = twilio_api.matching(lambda r: r["to"] == address)
         if len(got) > count_before:
-            time.sleep(0.5)  # let the rest of the turn arrive
-            return twilio_api.matching(lambda r: r["to"] == address)[count_before:]
+            while True:  # the rest of the turn: until nothing new arrives for a second
+                time.sleep(1.0)
+                settled = twilio_api.matching(lambda r: r["to"] == address)
+                if len(settled) == len(got):
+                    return settled[count_before:]
+                got = settled
         time.sleep(0.2)
     return []
 

@@ -1,0 +1,113 @@
+"""Sends the notifications that are due: within each provider's rate, by the WhatsApp rules, with retries.
+
+WhatsApp allows free text only within 24 hours of the customer's last message;
+outside it only an approved template may go (``LUZ_WHATSAPP_TEMPLATES``), and
+without one the notice goes by SMS. Provider errors that may pass (5xx, 429,
+network) are retried with a growing pause; others fail at once. The row's
+status always says where a notification is.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy import select
+
+from bot.db import models as m
+from bot.db.engine import engine_for, session_scope
+from bot.notifications import opted_out
+from bot.settings import Settings
+from channels import outbound
+from channels.render import Delivery
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+FIRST_RETRY = dt.timedelta(seconds=30)
+WHATSAPP_WINDOW = dt.timedelta(hours=24)
+
+
+@dataclass
+class Plan:
+    """How one due notification goes out."""
+
+    id: int
+    channel: Optional[str]
+    address: Optional[str]
+    messages: List[Dict]
+    template: Optional[tuple] = None
+    skip: Optional[str] = None
+
+
+class Dispatcher:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = engine_for(settings.database_url)
+        self.limits = {"twilio": AsyncLimiter(settings.rate_twilio, 1), "telegram": AsyncLimiter(settings.rate_telegram, 1)}
+        self._lock = asyncio.Lock()
+
+    def _plans(self, now: dt.datetime, batch: int) -> List[Plan]:
+        with session_scope(self.engine) as session:
+            due = session.execute(select(m.Notification).where(
+                m.Notification.status == m.NotificationStatus.queued, m.Notification.not_before <= now)
+                .order_by(m.Notification.id).limit(batch)).scalars().all()
+            return [self._plan(session, item, now) for item in due]
+
+    def _plan(self, session, item: m.Notification, now: dt.datetime) -> Plan:
+        plan = Plan(item.id, item.channel, item.address, [{"text": item.body, "buttons": item.buttons or []}])
+        if item.expires_at is not None and now >= item.expires_at:
+            plan.skip = "venció antes de enviarse"
+        elif item.channel == "whatsapp" and not self._window_open(session, item.address, now):
+            template = self.settings.template_for(item.kind)
+            if template:
+                plan.template = (template, item.variables or {})
+            elif outbound.can_deliver("sms") and not opted_out(session, "sms", item.address):
+                plan.channel = "sms"  # no approved template for this notice: a text message instead
+            else:
+                plan.skip = "fuera de la ventana de 24 h de WhatsApp y sin plantilla aprobada"
+        return plan
+
+    @staticmethod
+    def _window_open(session, phone: str, now: dt.datetime) -> bool:
+        return session.execute(select(m.InboundMessage.id).where(
+            m.InboundMessage.channel == "whatsapp", m.InboundMessage.sender == phone,
+            m.InboundMessage.received_at >= now - WHATSAPP_WINDOW)).first() is not None
+
+    async def run_once(self, now: Optional[dt.datetime] = None, batch: int = 200) -> int:
+        """Sends what is due; returns how many notifications were handled."""
+        async with self._lock:  # one round at a time: nothing is picked twice
+            now = now or m.utcnow()
+            plans = await asyncio.to_thread(self._plans, now, batch)
+            for plan in plans:
+                if plan.skip:
+                    await asyncio.to_thread(self._record, plan, [], plan.skip, now)
+                    continue
+                async with self.limits["telegram" if plan.channel == "telegram" else "twilio"]:
+                    deliveries = await outbound.deliver_all(plan.channel, plan.address, plan.messages, plan.template)
+                await asyncio.to_thread(self._record, plan, deliveries, None, now)
+            return len(plans)
+
+    def _record(self, plan: Plan, deliveries: List[Delivery], skipped: Optional[str], now: dt.datetime) -> None:
+        with session_scope(self.engine) as session:
+            item = session.get(m.Notification, plan.id)
+            item.attempts += 0 if skipped else 1
+            item.channel = plan.channel
+            item.template_id = plan.template[0] if plan.template else None
+            if skipped:
+                item.status, item.error = m.NotificationStatus.skipped, skipped
+            elif deliveries and all(d.ok for d in deliveries):
+                item.status, item.provider_id, item.sent_at, item.error = (
+                    m.NotificationStatus.sent, deliveries[0].provider_id, now, None)
+            else:
+                failed = next((d for d in deliveries if not d.ok), Delivery(None, "sin respuesta"))
+                item.error = failed.error
+                if failed.retryable and item.attempts < MAX_ATTEMPTS:
+                    item.not_before = now + FIRST_RETRY * 2 ** (item.attempts - 1)
+                    log.warning("notification %s: provider error %s, retry %s at %s", item.id, failed.error,
+                                item.attempts, item.not_before)
+                else:
+                    item.status = m.NotificationStatus.failed
+

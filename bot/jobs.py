@@ -1,0 +1,104 @@
+"""The scheduler's jobs. Module-level functions, so the persistent job store can name them.
+
+Each reads the process's settings, does its database work in a worker thread
+and leaves sending to the notification dispatcher.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from functools import lru_cache
+from typing import Callable, List, Tuple, TypeVar
+
+from sqlalchemy.orm import Session
+
+from bot import handoff, notifications
+from bot.db import models as m
+from bot.db.engine import engine_for, session_scope
+from bot.dispatch import Dispatcher
+from bot.settings import Settings, get_settings
+from channels import outbound
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=4)
+def dispatcher(settings: Settings) -> Dispatcher:
+    """One per process: its rate limits hold across rounds."""
+    return Dispatcher(settings)
+
+
+async def _db(work: Callable[[Session], T]) -> T:
+    def run() -> T:
+        with session_scope(engine_for(get_settings().database_url)) as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
+
+
+async def dispatch_notifications() -> int:
+    return await dispatcher(get_settings()).run_once()
+
+
+async def remind_bills() -> int:
+    count = await _db(lambda session: notifications.bill_reminders(session, get_settings()))
+    log.info("bill reminders queued: %s", count)
+    return count
+
+
+async def notify_planned(outage_id: int, hours_before: int) -> int:
+    def queue(session: Session) -> int:
+        outage = session.get(m.Outage, outage_id)
+        if outage is None or outage.status != m.OutageStatus.scheduled:
+            return 0  # cancelled or already started
+        return notifications.planned_notice(session, outage, hours_before, get_settings())
+
+    return await _db(queue)
+
+
+async def notify_restoration(outage_id: int) -> int:
+    def queue(session: Session) -> int:
+        outage = session.get(m.Outage, outage_id)
+        return notifications.outage_restored(session, outage, get_settings()) if outage else 0
+
+    return await _db(queue)
+
+
+async def watch_deadlines() -> int:
+    escalated = await _db(lambda session: [c.ticket or str(c.id) for c in notifications.deadline_watch(session, get_settings())])
+    if escalated:
+        log.warning("complaints escalated to supervisors (near or past the deadline): %s", ", ".join(escalated))
+    return len(escalated)
+
+
+async def survey_resolved_complaints() -> int:
+    def queue(session: Session) -> int:
+        settings = get_settings()
+        return sum(notifications.complaint_survey(session, complaint, settings)
+                   for complaint in notifications.resolved_without_survey(session, settings))
+
+    return await _db(queue)
+
+
+async def watch_queue() -> int:
+    """Customers pushed back by an urgent case are told; those waiting too long are offered a callback."""
+    settings = get_settings()
+
+    def find(session: Session) -> List[Tuple[str, str, dict]]:
+        now = m.utcnow()
+        notices = [(p.handoff.channel, p.handoff.conversation_id, {"text": handoff.moved_text(p)})
+                   for p in handoff.grown_positions(session, settings, now)]
+        for position, item in enumerate(handoff.waiting(session), start=1):
+            if item.patience_told_at is None and now - item.created_at >= dt.timedelta(minutes=settings.queue_patience_minutes):
+                item.patience_told_at = now
+                notices.append((item.channel, item.conversation_id, {
+                    "text": handoff.patience_text(position, handoff.wait_minutes(session, position, settings, now)),
+                    "buttons": [{"title": t, "payload": p} for t, p in handoff.PATIENCE_BUTTONS]}))
+        return notices
+
+    notices = await _db(find)
+    for channel, conversation_id, message in notices:
+        await outbound.deliver(channel, conversation_id, [message])
+    return len(notices)
