@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import cases, notifications, records
+from bot import cases, events, kpis, notifications, records
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.settings import Settings
@@ -354,12 +354,27 @@ def api_router(settings: Settings, on_queued: Callable[[], None], schedule) -> A
             complaint.history.append(m.ComplaintEvent(at=now, status=complaint.status, note=note))
             if body.status == "resolved":
                 complaint.resolved_at, complaint.resolution = now, body.resolution
+                events.record(session, "ticket_resolved", at=now, channel=complaint.channel, ticket=complaint.ticket,
+                              category=f"complaint:{complaint.category}", value=int(now <= complaint.due_at),
+                              latency_ms=int((now - complaint.filed_at).total_seconds() * 1000))
                 notifications.complaint_resolved(session, complaint, settings, now)
             return complaint_json(complaint, now)
 
         result = await db(change)
         on_queued()
         return result
+
+    @router.get("/kpis", summary="Service KPIs for a date range (local days, both included), optionally one channel")
+    async def get_kpis(
+        since: dt.date = Query(..., alias="from"), until: dt.date = Query(..., alias="to"),
+        channel: Optional[Literal["whatsapp", "sms", "telegram", "rest"]] = None,
+        every: Literal["day", "week", "month"] = "day", key_id: int = Depends(api_key),
+    ):
+        if since > until:
+            raise HTTPException(status_code=422, detail="'from' is after 'to'.")
+        if (until - since).days > 366:
+            raise HTTPException(status_code=422, detail="The range is limited to 366 days.")
+        return await db(lambda session: kpis.compute(session, since, until, settings.timezone, channel, every))
 
     return router
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot import events
 from bot.db import models as m
 from bot.tickets import business_days_after, ticket_number
 
@@ -40,6 +41,7 @@ def report_problem(
     session.flush()
     prefix = {"hazard": "hazard", "no_power": "outage"}.get(kind, "quality")
     report.ticket = ticket_number(prefix, report.id)
+    events.record(session, "ticket_created", channel=channel, ticket=report.ticket, category=kind)
     return report
 
 
@@ -60,6 +62,8 @@ def file_complaint(
     session.add(complaint)
     session.flush()
     complaint.ticket = ticket_number("complaint", complaint.id)
+    events.record(session, "ticket_created", at=now, channel=channel, ticket=complaint.ticket,
+                  category=f"complaint:{category}")
     return complaint
 
 
@@ -74,6 +78,7 @@ def request_service(
     session.add(request)
     session.flush()
     request.ticket = ticket_number("request", request.id)
+    events.record(session, "ticket_created", channel=channel, ticket=request.ticket, category=kind)
     return request
 
 

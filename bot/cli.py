@@ -8,6 +8,7 @@
     telegram set-webhook | poll   register Telegram's webhook, or poll in development
     agent add|list|passwd|disable   console accounts (password asked, or LUZ_AGENT_PASSWORD)
     apikey create NAME | list | revoke PREFIX   keys of the integration API
+    report --month YYYY-MM [--out reports]       the monthly service report (HTML and PDF)
 """
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         report = seed.seed(engine, seed=settings.seed, customers=args.customers, timezone=settings.timezone)
         _demo_agents(engine)
+        from bot.history import seed_history
+
+        seed_history(engine, seed=settings.seed, timezone=settings.timezone)
         print(
             f"Datos de demostración: {report.customers} clientes, {report.accounts} suministros, "
             f"{report.bills} facturas, {report.complaints} reclamos."
@@ -142,6 +146,23 @@ def _apikey(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import kpis
+    from bot.db.engine import engine_for, session_scope
+    from bot.report import month_range, write_report
+
+    try:
+        start, end = month_range(args.month)
+    except ValueError:
+        print("Indica el mes como AAAA-MM, por ejemplo 2026-11.", file=sys.stderr)
+        return 2
+    with session_scope(engine_for(settings.database_url)) as session:
+        figures = kpis.compute(session, start, end, settings.timezone, args.channel, "day")
+    for path in write_report(figures, args.month, Path(args.out)):
+        print(f"Escrito {path}")
+    return 0
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.supervisor import Child, Supervisor, python
 
@@ -230,8 +251,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     apikey = commands.add_parser("apikey", help="claves de la API de integración")
     apikey.add_argument("apikey_command", choices=["create", "list", "revoke"])
     apikey.add_argument("name", nargs="?", help="nombre (create) o prefijo (revoke)")
+    report = commands.add_parser("report", help="informe mensual del servicio (HTML y PDF)")
+    report.add_argument("--month", required=True, help="AAAA-MM")
+    report.add_argument("--out", default="reports", help="carpeta de salida")
+    report.add_argument("--channel", choices=["whatsapp", "sms", "telegram"], help="solo un canal")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
-    handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram, "agent": _agent, "apikey": _apikey}
+    handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram, "agent": _agent, "apikey": _apikey, "report": _report}
     return handlers[args.command](args, settings)

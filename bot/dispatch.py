@@ -17,6 +17,7 @@ from typing import Dict, List, Optional
 from aiolimiter import AsyncLimiter
 from sqlalchemy import select
 
+from bot import events
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.notifications import opted_out
@@ -101,6 +102,7 @@ class Dispatcher:
             elif deliveries and all(d.ok for d in deliveries):
                 item.status, item.provider_id, item.sent_at, item.error = (
                     m.NotificationStatus.sent, deliveries[0].provider_id, now, None)
+                events.record(session, "notification_sent", at=now, channel=item.channel, category=item.kind)
             else:
                 failed = next((d for d in deliveries if not d.ok), Delivery(None, "sin respuesta"))
                 item.error = failed.error
@@ -110,4 +112,5 @@ class Dispatcher:
                                 item.attempts, item.not_before)
                 else:
                     item.status = m.NotificationStatus.failed
+                    events.record(session, "notification_failed", at=now, channel=item.channel, category=item.kind)
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import records
+from bot import events, records
 from bot.db import models as m
 from bot.settings import Settings
 
@@ -143,6 +143,7 @@ def request(
     session.flush()
     placement = _placement(session, handoff, True, settings, now, hours)
     handoff.told_position = placement.position
+    events.record(session, "handoff_queued", at=now, channel=channel, conversation_id=conversation_id, category=reason)
     return placement
 
 
@@ -178,12 +179,23 @@ def grown_positions(session: Session, settings: Settings, now: Optional[dt.datet
 
 def take(session: Session, handoff_id: int, agent: m.Agent, now: Optional[dt.datetime] = None) -> bool:
     """Assigns a waiting conversation to an agent; False when someone else was first."""
+    now = now or m.utcnow()
     result = session.execute(
         update(m.Handoff).where(m.Handoff.id == handoff_id, m.Handoff.status == m.HandoffStatus.queued)
-        .values(status=m.HandoffStatus.assigned, agent_id=agent.id, taken_at=now or m.utcnow())
+        .values(status=m.HandoffStatus.assigned, agent_id=agent.id, taken_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    taken = session.get(m.Handoff, handoff_id)
+    session.refresh(taken)
+    events.record(session, "handoff_taken", at=now, channel=taken.channel, conversation_id=taken.conversation_id,
+                  agent_id=agent.id, latency_ms=_ms(now - taken.created_at))
+    return True
+
+
+def _ms(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() * 1000)
 
 
 def add_message(session: Session, handoff: m.Handoff, kind: str, body: str, agent: Optional[m.Agent] = None,
@@ -194,6 +206,8 @@ def add_message(session: Session, handoff: m.Handoff, kind: str, body: str, agen
     session.add(message)
     if kind == "agent" and handoff.first_response_at is None:
         handoff.first_response_at = now
+        events.record(session, "agent_first_response", at=now, channel=handoff.channel, agent_id=handoff.agent_id,
+                      conversation_id=handoff.conversation_id, latency_ms=_ms(now - (handoff.taken_at or handoff.created_at)))
     session.flush()
     return message
 
@@ -209,6 +223,8 @@ def close(session: Session, handoff: m.Handoff, agent: m.Agent, resolution: str,
     now = now or m.utcnow()
     handoff.status, handoff.closed_at, handoff.resolution = m.HandoffStatus.closed, now, resolution.strip()[:2000]
     add_message(session, handoff, "system", f"{agent.full_name} cerró la conversación: {handoff.resolution}", now=now)
+    events.record(session, "handoff_closed", at=now, channel=handoff.channel, conversation_id=handoff.conversation_id,
+                  agent_id=handoff.agent_id)
     survey = m.Survey(conversation_id=handoff.conversation_id, channel=handoff.channel, subject="handoff",
                       handoff_id=handoff.id, agent_id=handoff.agent_id, asked_at=now)
     session.add(survey)
@@ -221,6 +237,9 @@ def leave(session: Session, handoff: m.Handoff, now: Optional[dt.datetime] = Non
     handoff.status, handoff.closed_at = m.HandoffStatus.left, now or m.utcnow()
     handoff.resolution = handoff.resolution or "El cliente volvió al asistente."
     add_message(session, handoff, "system", "El cliente escribió «salir» y volvió al asistente.")
+    if handoff.taken_at is None:  # left before anyone took it: a customer who left the queue
+        events.record(session, "handoff_left", at=handoff.closed_at, channel=handoff.channel,
+                      conversation_id=handoff.conversation_id)
 
 
 def divert(session: Session, handoff: m.Handoff, now: Optional[dt.datetime] = None) -> None:
@@ -228,6 +247,8 @@ def divert(session: Session, handoff: m.Handoff, now: Optional[dt.datetime] = No
     handoff.status, handoff.closed_at = m.HandoffStatus.diverted, now or m.utcnow()
     handoff.resolution = handoff.resolution or "El cliente pidió una llamada o dejar su caso en vez de esperar."
     add_message(session, handoff, "system", "El cliente dejó la fila: pidió una llamada o dejar su caso.")
+    events.record(session, "handoff_left", at=handoff.closed_at, channel=handoff.channel,
+                  conversation_id=handoff.conversation_id, category="diverted")
 
 
 def pending_survey(session: Session, conversation_id: str, now: Optional[dt.datetime] = None) -> Optional[m.Survey]:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import cases, records
+from bot import cases, events, records
 from bot.db import models as m
 from bot.formatting import day, mask_address, money, month, moment, time_of_day
 from bot.settings import Settings
@@ -97,10 +97,12 @@ def delivery_update(session, provider_id: str, status: str, error_code: Optional
     item = session.execute(select(m.Notification).where(m.Notification.provider_id == provider_id)).scalar_one_or_none()
     if item is None:
         return
-    if status in ("delivered", "read"):
+    if status in ("delivered", "read") and item.status != m.NotificationStatus.delivered:
         item.status, item.delivered_at = m.NotificationStatus.delivered, m.utcnow()
-    elif status in ("failed", "undelivered"):
+        events.record(session, "notification_delivered", channel=item.channel, category=item.kind)
+    elif status in ("failed", "undelivered") and item.status != m.NotificationStatus.failed:
         item.status, item.error = m.NotificationStatus.failed, error_code or status
+        events.record(session, "notification_failed", channel=item.channel, category=item.kind)
 
 
 # Outages ---------------------------------------------------------------------------------------

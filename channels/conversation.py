@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from bot import events
+from bot.settings import get_settings
 from channels import handoffs, inbox
 from channels.render import Delivery, Outgoing, choose, render, to_gsm7
 
@@ -37,6 +40,7 @@ class Inbound:
     text: str
     metadata: Dict = field(default_factory=dict)
     has_unsupported_media: bool = False
+    received_at: float = field(default_factory=time.monotonic)  # for the reply latency the KPIs report
 
 
 @dataclass
@@ -65,6 +69,7 @@ async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send
         routed = await asyncio.to_thread(handoffs.route, inbound.sender_id, text, inbound.metadata, inbound.channel)
         if routed is not None:
             await reply(inbound.sender_id, routed, send, profile)
+            await _record_turn(inbound, replied=bool(routed))
             return
         collector = CollectingOutputChannel()
         await on_new_message(UserMessage(text, collector, inbound.sender_id, input_channel=inbound.channel,
@@ -72,6 +77,7 @@ async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send
         messages = collector.messages + await asyncio.to_thread(
             handoffs.escalate_if_upset, inbound.sender_id, inbound.channel, text, inbound.metadata.get("phone"))
         await reply(inbound.sender_id, messages, send, profile)
+        await _record_turn(inbound, replied=bool(messages))
     except Exception:  # noqa: BLE001 - the customer gets an apology, the log gets the details
         log.exception("turn failed on %s for %s", inbound.channel, inbound.sender_id)
         try:
@@ -86,6 +92,12 @@ async def reply(conversation_id: str, messages: List[Dict], send: Send, profile:
                                media=profile.media, gsm7=profile.gsm7)
     await asyncio.to_thread(inbox.remember_menu, conversation_id, [] if profile.keyboards else options)
     return (await send(outgoing) or []) if outgoing else []
+
+
+async def _record_turn(inbound: Inbound, replied: bool) -> None:
+    """The message, and when its answer was handed to the provider (latency from the webhook)."""
+    latency = int((time.monotonic() - inbound.received_at) * 1000) if replied else None
+    await asyncio.to_thread(events.record_turn, get_settings().database_url, inbound.channel, inbound.sender_id, latency)
 
 
 def _fit(text: str, profile: ChannelProfile) -> str:

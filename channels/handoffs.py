@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from bot import handoff, mood, notifications
+from bot import events, handoff, mood, notifications
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.settings import get_settings
@@ -44,6 +44,8 @@ def route(conversation_id: str, text: str, metadata: Optional[Dict] = None, chan
         score = handoff.score_of(text) if survey is not None else None
         if score is not None:
             survey.score, survey.answered_at = score, m.utcnow()
+            events.record(session, "survey_answered", channel=survey.channel, conversation_id=conversation_id,
+                          value=score, agent_id=survey.agent_id, category=survey.subject)
             return [{"text": handoff.SURVEY_THANKS, "buttons": [{"title": "Ver opciones", "payload": "/help"}]}]
         answer = notifications.answer_restoration(session, conversation_id, text, channel or "whatsapp")
         if answer is not None:

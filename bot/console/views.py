@@ -8,7 +8,9 @@ pages redirect to the sign-in form, APIs answer 401.
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Optional, TypeVar
@@ -22,9 +24,11 @@ from sqlalchemy.orm import Session
 from zoneinfo import ZoneInfo
 
 from bot import handoff as queue
+from bot import kpis, report
 from bot import transcript
 from bot.console import auth
 from bot.console.customer_context import customer_context
+from bot.kpi_charts import CHARTS
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.settings import Settings
@@ -309,7 +313,70 @@ def console_router(settings: Settings) -> APIRouter:
             "buttons": [{"title": title, "payload": payload} for title, payload in queue.SURVEY_OPTIONS]}])
         return RedirectResponse("/console?aviso=cerrada", status_code=303)
 
+    # Supervisors: service KPIs ------------------------------------------------------------------
+
+    async def supervisor(request: Request) -> Dict:
+        agent = await page_agent(request)
+        if agent["role"] != "supervisor":
+            raise HTTPException(status_code=403, detail="Solo para supervisión.")
+        return agent
+
+    async def figures_for(request: Request) -> tuple:
+        filters, error = kpi_filters(request.query_params, settings.timezone)
+        figures = await db(lambda session: kpis.compute(session, filters["start"], filters["end"], settings.timezone,
+                                                        filters["channel"], filters["every"]))
+        return figures, error
+
+    @router.get("/dashboard", response_class=HTMLResponse)
+    async def dashboard(request: Request, agent: Dict = Depends(supervisor)):
+        figures, error = await figures_for(request)
+        return render(request, "dashboard.html", {
+            "agent": agent, "figures": figures, "sections": report.sections(figures), "error": error,
+            "channels": kpis.CHANNELS, "fmt": report.fmt, "query": request.url.query})
+
+    @router.get("/dashboard.csv")
+    async def dashboard_csv(request: Request, agent: Dict = Depends(supervisor)):
+        figures, _ = await figures_for(request)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["sección", "indicador", "valor"])
+        writer.writerows(kpis.flatten(figures))
+        period = figures["period"]
+        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="indicadores-{period["from"]}-{period["to"]}.csv"'})
+
+    @router.get("/dashboard/charts/{name}.png")
+    async def dashboard_chart(name: str, request: Request, agent: Dict = Depends(supervisor)):
+        if name not in CHARTS:
+            raise HTTPException(status_code=404, detail="No existe ese gráfico.")
+        figures, _ = await figures_for(request)
+        return Response(await asyncio.to_thread(CHARTS[name], figures), media_type="image/png",
+                        headers={"Cache-Control": "private, max-age=60"})
+
     return router
+
+
+def kpi_filters(params, timezone: str) -> tuple:
+    """Dates (default: the last 30 days), channel and grouping from a query string; and what was wrong with it."""
+    today = dt.datetime.now(ZoneInfo(timezone)).date()
+    filters = {"start": today - dt.timedelta(days=29), "end": today, "channel": None, "every": "day"}
+    error = None
+    try:
+        if params.get("from"):
+            filters["start"] = dt.date.fromisoformat(params["from"])
+        if params.get("to"):
+            filters["end"] = dt.date.fromisoformat(params["to"])
+    except ValueError:
+        error = "Fecha no válida: usa el formato AAAA-MM-DD."
+    if filters["start"] > filters["end"]:
+        error, filters["start"], filters["end"] = "La fecha inicial es posterior a la final.", filters["end"], filters["start"]
+    if (filters["end"] - filters["start"]).days > 366:
+        error, filters["start"] = "El rango máximo es de un año.", filters["end"] - dt.timedelta(days=366)
+    if params.get("channel") in kpis.CHANNELS:
+        filters["channel"] = params["channel"]
+    if params.get("every") in ("day", "week", "month"):
+        filters["every"] = params["every"]
+    return filters, error
 
 
 def _wants_json(request: Request) -> bool:

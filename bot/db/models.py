@@ -620,3 +620,31 @@ class Notification(Base):
 
     customer: Mapped[Optional[Customer]] = relationship("Customer")
     account: Mapped[Optional[Account]] = relationship("Account")
+
+
+class InteractionEvent(Base):
+    """One thing that happened in the service, as the KPIs count it (bot/kpis.py).
+
+    Kinds: message_received, reply_sent (latency_ms: webhook to provider), intent (intent, confidence,
+    text when not understood), fallback, handoff_queued, handoff_taken (latency_ms: the wait),
+    agent_first_response (latency_ms: since taken), handoff_closed, handoff_left, survey_answered
+    (value: 1-5), notification_sent / _delivered / _failed, ticket_created (category for complaints),
+    ticket_resolved (latency_ms: resolution time; value: 1 within the regulatory deadline, else 0).
+    """
+
+    __tablename__ = "interaction_events"
+    __table_args__ = (Index("ix_interaction_events_kind_at", "kind", "at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    kind: Mapped[str] = Column(String(30), nullable=False)
+    channel: Mapped[Optional[str]] = Column(String(20))
+    conversation_id: Mapped[Optional[str]] = Column(String(80))
+    intent: Mapped[Optional[str]] = Column(String(60))
+    confidence: Mapped[Optional[float]] = Column(Numeric(5, 4))
+    latency_ms: Mapped[Optional[int]] = Column(Integer)
+    value: Mapped[Optional[int]] = Column(Integer)
+    agent_id: Mapped[Optional[int]] = Column(Integer)
+    ticket: Mapped[Optional[str]] = Column(String(20))
+    category: Mapped[Optional[str]] = Column(String(40))
+    text: Mapped[Optional[str]] = Column(String(300))

@@ -128,3 +128,34 @@ def test_an_agent_serves_a_whatsapp_customer_from_the_console(product, twilio_ap
     for page in (agent, supervisor):
         page.click("button:has-text('Cerrar sesión')")
         page.wait_for_url("**/console/login")
+
+
+def test_a_supervisor_sees_the_service_kpis_and_exports_them(product, browser, web, twilio_api):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from bot import kpis, report
+
+    page = signed_in_page(browser, web, "sofia", "sofia-demo")
+    page.click("a:has-text('Indicadores')")
+    page.wait_for_url("**/console/dashboard")
+    today = dt.datetime.now(ZoneInfo("America/Bogota")).date()
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        figures = kpis.compute(session, today - dt.timedelta(days=29), today, "America/Bogota")
+    text = page.locator("main").inner_text()
+    assert "Capacidad de respuesta" in text and "Resueltas sin una persona" in text
+    assert report.fmt(figures["containment"]["conversations"]) in text  # the demo history and these tests' messages
+    for chart in page.locator(".charts img").all():
+        assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.screenshot(path=str(SCREENSHOTS / "console-dashboard.png"), full_page=True)
+    page.select_option("select[name=channel]", "sms")
+    page.click("button:has-text('Ver')")
+    page.wait_for_url("**channel=sms**")
+    with page.expect_download() as download:
+        page.click("a:has-text('Descargar CSV')")
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert csv_text.startswith("sección,indicador,valor") and "containment,conversations," in csv_text
+    page.click("button:has-text('Cerrar sesión')")
+    agent = signed_in_page(browser, web, "diego", "diego-demo")
+    assert agent.request.get(f"{web}/console/dashboard").status == 403  # agents do not see the dashboard
+    agent.click("button:has-text('Cerrar sesión')")

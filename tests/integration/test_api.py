@@ -115,3 +115,18 @@ def test_a_resolved_complaint_is_told_and_surveyed_and_the_answer_is_stored(serv
         answered = session.execute(select(m.Survey).where(m.Survey.complaint_id == complaint.id)).scalar_one()
         assert answered.score == 5 and answered.subject == "complaint"
     assert service.patch(f"/api/v1/complaints/{ticket}", json={"status": "in_progress"}).status_code == 409
+
+
+def test_kpis_by_api_are_the_dashboard_figures(service, engine):
+    from bot import kpis
+
+    today = dt.date.today()
+    params = {"from": (today - dt.timedelta(days=6)).isoformat(), "to": today.isoformat(), "channel": "sms"}
+    response = service.get("/api/v1/kpis", params=params)
+    assert response.status_code == 200
+    with session_scope(engine) as session:
+        expected = kpis.compute(session, today - dt.timedelta(days=6), today, "America/Bogota", "sms")
+    assert response.json()["containment"] == expected["containment"]
+    assert response.json()["period"] == {"from": params["from"], "to": params["to"], "channel": "sms", "every": "day"}
+    assert service.get("/api/v1/kpis", params={"from": "2026-12-01", "to": "2026-11-01"}).status_code == 422
+    assert service.get("/api/v1/kpis", params={"from": "ayer", "to": "hoy"}).status_code == 422

@@ -21,7 +21,7 @@ def test_no_generated_request_gets_a_server_error(product):
     web = product["env"]["PUBLIC_BASE_URL"]
     schema = schemathesis.from_uri(f"{web}/api/openapi.json", base_url=web)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 7
+    assert len(operations) == 8
     for operation in operations:
 
         @settings(max_examples=40, deadline=None, derandomize=True, database=None,
@@ -41,5 +41,5 @@ def test_the_openapi_document_describes_the_contract(product):
     spec = httpx.get(f"{product['env']['PUBLIC_BASE_URL']}/api/openapi.json", timeout=30).json()
     assert set(spec["paths"]) == {
         "/api/v1/outages", "/api/v1/outages/{outage_id}", "/api/v1/planned-outages", "/api/v1/payments",
-        "/api/v1/customers/{account_number}", "/api/v1/complaints", "/api/v1/complaints/{ticket}"}
+        "/api/v1/customers/{account_number}", "/api/v1/complaints", "/api/v1/complaints/{ticket}", "/api/v1/kpis"}
     assert not any(path.startswith("/console") for path in spec["paths"])
