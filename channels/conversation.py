@@ -76,6 +76,9 @@ async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send
                                          metadata=inbound.metadata))
         messages = collector.messages + await asyncio.to_thread(
             handoffs.escalate_if_upset, inbound.sender_id, inbound.channel, text, inbound.metadata.get("phone"))
+        if not messages:  # Rasa answered nothing (e.g. the action server is down): never leave the customer in silence
+            log.error("no answer from the assistant on %s for %s", inbound.channel, inbound.sender_id)
+            messages = [{"text": APOLOGY, "buttons": [{"title": "Hablar con un asesor", "payload": "/request_agent"}]}]
         await reply(inbound.sender_id, messages, send, profile)
         await _record_turn(inbound, replied=bool(messages))
     except Exception:  # noqa: BLE001 - the customer gets an apology, the log gets the details
