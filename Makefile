@@ -12,13 +12,22 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test lint chat db train validate nlu-eval lock clean
+.PHONY: run run-prod bench test lint chat db train validate nlu-eval lock clean
 
 run: $(VENV) db $(MODEL)
 	$(PY) -m bot run
 
+run-prod: $(VENV) $(MODEL)
+	scripts/ensure_nginx.sh
+	$(PY) -m bot run --profile production
+
+bench: $(VENV) $(MODEL)
+	scripts/ensure_nginx.sh
+	$(PY) -m scripts.bench
+
 test: $(VENV) lint $(MODEL)
 	scripts/ensure_chromium.sh
+	scripts/ensure_nginx.sh
 	$(PY) -m pytest
 
 lint: $(VENV)

@@ -169,6 +169,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if not MODEL.exists():
         print(f"No hay modelo entrenado en {MODEL}. Ejecuta `make run` (entrena si hace falta).", file=sys.stderr)
         return 1
+    if args.profile == "production":
+        return _run_production()
     rasa = str(Path(python()).with_name("rasa"))
     shared_env = settings.rasa_environment()
     children = [
@@ -211,6 +213,35 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return Supervisor(children, cwd=str(PROJECT_ROOT)).run(on_ready=ready)
 
 
+def _run_production() -> int:
+    from bot import production
+    from bot.db.migrate import upgrade
+    from bot.supervisor import Supervisor
+
+    settings = production.production_settings()
+    found = production.problems(settings)
+    if found:
+        print("El perfil de producción no puede arrancar:\n  - " + "\n  - ".join(found), file=sys.stderr)
+        return 1
+    upgrade(settings.database_url)
+    topology = production.Topology.from_environ(settings)
+    files = production.render(settings, topology)
+    children = production.children(settings, topology, files, MODEL)
+
+    def ready() -> None:
+        print(f"\nLuz (producción) está lista en http://localhost:{topology.public_port} "
+              f"({len(topology.rasa_ports)} réplicas de Rasa, {len(topology.action_ports)} servidores de acciones, "
+              "nginx, PostgreSQL, Redis, RabbitMQ). Detener: Ctrl-C\n", flush=True)
+
+    return Supervisor(children, cwd=str(PROJECT_ROOT), ready_timeout=420).run(on_ready=ready)
+
+
+def _kpi_consumer(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.kpi_consumer import main as consume
+
+    return consume()
+
+
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.chat import chat
 
@@ -237,7 +268,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     db = commands.add_parser("db", help="base de datos de registros")
     db.add_argument("db_command", choices=["upgrade", "seed", "setup"])
     db.add_argument("--customers", type=int, default=2000, help="clientes a generar (seed)")
-    commands.add_parser("run", help="inicia el servidor de acciones y el servidor Rasa")
+    run = commands.add_parser("run", help="inicia el servidor de acciones, el servidor Rasa y el servicio web")
+    run.add_argument("--profile", choices=["embedded", "production"], default="embedded",
+                     help="production: PostgreSQL, Redis, RabbitMQ, réplicas tras nginx (bot/production.py)")
+    commands.add_parser("kpi-consumer", help="lleva los eventos de Rasa (RabbitMQ) a los indicadores")
     chat = commands.add_parser("chat", help="chatea con el asistente en la terminal")
     chat.add_argument("--phone", default="+573001234501", help="teléfono del cliente (E.164)")
     telegram = commands.add_parser("telegram", help="webhook de Telegram o sondeo en desarrollo")
@@ -258,5 +292,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
-    handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram, "agent": _agent, "apikey": _apikey, "report": _report}
+    handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram, "agent": _agent, "apikey": _apikey, "report": _report,
+                "kpi-consumer": _kpi_consumer}
     return handlers[args.command](args, settings)

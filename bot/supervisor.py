@@ -24,7 +24,7 @@ log = logging.getLogger("luz.supervisor")
 class Child:
     name: str
     argv: List[str]
-    health_url: str
+    health_url: Optional[str]  # None: healthy while it runs (a worker with no HTTP port)
     process: Optional[subprocess.Popen] = None
     restarts: int = 0
     next_start: float = 0.0
@@ -36,6 +36,8 @@ class Child:
         log.info("started %s (pid %s)", self.name, self.process.pid)
 
     def healthy(self) -> bool:
+        if self.health_url is None:
+            return self.process is not None and self.process.poll() is None
         try:
             return httpx.get(self.health_url, timeout=2).status_code == 200
         except httpx.HTTPError:

@@ -13,6 +13,7 @@ from typing import List, Optional
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -642,7 +643,7 @@ class InteractionEvent(Base):
     conversation_id: Mapped[Optional[str]] = Column(String(80))
     intent: Mapped[Optional[str]] = Column(String(60))
     confidence: Mapped[Optional[float]] = Column(Numeric(5, 4))
-    latency_ms: Mapped[Optional[int]] = Column(Integer)
+    latency_ms: Mapped[Optional[int]] = Column(BigInteger)  # resolution times in ms exceed 32 bits
     value: Mapped[Optional[int]] = Column(Integer)
     agent_id: Mapped[Optional[int]] = Column(Integer)
     ticket: Mapped[Optional[str]] = Column(String(20))

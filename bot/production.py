@@ -1,0 +1,130 @@
+"""The production profile on one machine: the same topology as deploy/, on the local services.
+
+PostgreSQL for the records, the Rasa tracker store and the scheduler's jobs;
+Redis as Rasa's lock store (one replica at a time per conversation); RabbitMQ
+as Rasa's event broker, drained by the KPI consumer; several Rasa replicas and
+action servers behind nginx. ``python -m bot run --profile production`` (what
+``make run-prod`` calls) renders the configuration into ``var/prod`` and
+supervises every process.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional
+from urllib.parse import urlparse
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from bot.settings import PROJECT_ROOT, Settings
+from bot.supervisor import Child, python
+
+TEMPLATES = PROJECT_ROOT / "deploy" / "templates"
+
+
+@dataclass(frozen=True)
+class Topology:
+    rasa_ports: List[int]
+    action_ports: List[int]
+    web_port: int
+    public_port: int
+    action_proxy_port: int
+    redis_url: str
+    rabbitmq_url: str
+    queue: str
+    run_dir: Path
+
+    @classmethod
+    def from_environ(cls, settings: Settings, env: Optional[Mapping[str, str]] = None) -> "Topology":
+        env = os.environ if env is None else env
+        rasa_replicas = int(env.get("LUZ_RASA_REPLICAS", 2))
+        action_replicas = int(env.get("LUZ_ACTION_REPLICAS", 2))
+        return cls(
+            rasa_ports=[settings.rasa_port + i for i in range(rasa_replicas)],
+            action_ports=[settings.action_port + i for i in range(action_replicas)],
+            web_port=settings.web_port,
+            public_port=int(env.get("LUZ_PUBLIC_PORT", 8080)),
+            action_proxy_port=int(env.get("LUZ_ACTION_PROXY_PORT", 8081)),
+            redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
+            rabbitmq_url=env.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+            queue=env.get("LUZ_EVENTS_QUEUE", "luz_events"),
+            run_dir=Path(env.get("LUZ_RUN_DIR", PROJECT_ROOT / "var" / "prod")),
+        )
+
+
+def _render(name: str, out: Path, **values) -> Path:
+    environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, keep_trailing_newline=True)
+    out.write_text(environment.get_template(name).render(**values), encoding="utf-8")
+    return out
+
+
+def render(settings: Settings, topology: Topology) -> Dict[str, Path]:
+    """Writes Rasa's endpoints and nginx's configuration for this topology."""
+    topology.run_dir.mkdir(parents=True, exist_ok=True)
+    redis, rabbit = urlparse(topology.redis_url), urlparse(topology.rabbitmq_url)
+    return {
+        "endpoints": _render(
+            "endpoints.yml.j2", topology.run_dir / "endpoints.yml",
+            action_url=f"http://127.0.0.1:{topology.action_proxy_port}/webhook",
+            tracker_store_url=settings.tracker_store_url,
+            redis={"host": redis.hostname or "127.0.0.1", "port": redis.port or 6379,
+                   "db": int((redis.path or "/0").strip("/") or 0), "password": redis.password or ""},
+            rabbit={"host": rabbit.hostname or "127.0.0.1", "port": rabbit.port or 5672,
+                    "user": rabbit.username or "guest", "password": rabbit.password or "guest"},
+            queue=topology.queue),
+        "nginx": _render(
+            "nginx.conf.j2", topology.run_dir / "nginx.conf", run_dir=topology.run_dir,
+            rasa_ports=topology.rasa_ports, action_ports=topology.action_ports, web_port=topology.web_port,
+            public_port=topology.public_port, action_port=topology.action_proxy_port),
+    }
+
+
+def problems(settings: Settings) -> List[str]:
+    """What keeps the production profile from starting, in words an operator can act on."""
+    found = []
+    if settings.database_url.startswith("sqlite"):
+        found.append("DATABASE_URL must point at PostgreSQL (e.g. postgresql+psycopg2://luz@127.0.0.1:5432/luz)")
+    if settings.tracker_store_url.startswith("sqlite"):
+        found.append("TRACKER_STORE_URL must point at PostgreSQL (it defaults to DATABASE_URL in this profile)")
+    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        found.append("nginx is not installed: apt-get install nginx-light (scripts/ensure_nginx.sh)")
+    return found
+
+
+def children(settings: Settings, topology: Topology, files: Dict[str, Path], model: Path) -> List[Child]:
+    env = {**settings.rasa_environment(), "PUBLIC_BASE_URL": settings.public_base_url}
+    rasa = str(Path(python()).with_name("rasa"))
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    processes = [
+        Child(f"action server {port}", [python(), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+              f"http://127.0.0.1:{port}/health", env=env)
+        for port in topology.action_ports
+    ]
+    processes += [
+        Child(f"rasa server {port}", [rasa, "run", "--model", str(model), "--endpoints", str(files["endpoints"]),
+                                      "--credentials", "credentials.yml", "--enable-api", "--port", str(port)],
+              f"http://127.0.0.1:{port}/status", env=env)
+        for port in topology.rasa_ports
+    ]
+    processes += [
+        Child("web service", [python(), "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "127.0.0.1",
+                              "--port", str(topology.web_port), "--no-access-log", "--ws", "wsproto",
+                              "--timeout-graceful-shutdown", "5", "--proxy-headers"],
+              f"http://127.0.0.1:{topology.web_port}/health", env=env),
+        Child("kpi consumer", [python(), "-m", "bot", "kpi-consumer"], None,
+              env={**env, "RABBITMQ_URL": topology.rabbitmq_url, "LUZ_EVENTS_QUEUE": topology.queue}),
+        Child("nginx", [nginx, "-c", str(files["nginx"]), "-g", "daemon off;"],
+              f"http://127.0.0.1:{topology.public_port}/health", env=env),
+    ]
+    return processes
+
+
+def production_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
+    """Settings with the profile's defaults: the tracker store in the records database, public URL on nginx."""
+    env = dict(os.environ if env is None else env)
+    env.setdefault("DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/luz")
+    env.setdefault("TRACKER_STORE_URL", env["DATABASE_URL"])
+    env.setdefault("PUBLIC_BASE_URL", f"http://localhost:{env.get('LUZ_PUBLIC_PORT', 8080)}")
+    return Settings.from_environ(env)
