@@ -122,12 +122,12 @@ def test_a_burst_of_one_conversation_over_two_replicas_keeps_order_and_loses_not
     sender = "+573001234501"
     texts = [f"hola {n}" if n % 2 else "cuánto debo" for n in range(10)]
     responses = asyncio.run(_say_all(production["base"], sender, texts))
-    assert all(r.status_code == 200 and r.json() for r in responses), [(r.status_code, r.text[:200]) for r in responses]
+    assert all(r.status_code == 200 and r.json() for r in responses), [(r.status_code, r.text[:100]) for r in responses]
     served = {r.headers.get("X-Upstream", "").rsplit(":", 1)[-1] for r in responses}
     assert served == {str(port) for port in production["rasa_ports"]}  # both replicas took part
     events = tracker_events(production["url"], sender)
     users = [data["text"] for kind, data in events if kind == "user"]
-    assert sorted(users) == sorted(texts), [(k, d.get("text") or d.get("name")) for k, d in events]  # every message, once
+    assert sorted(users) == sorted(texts)  # every message, once
     kinds = [kind for kind, _ in events if kind in ("user", "bot")]
     # Turns never interleave: after each customer message comes its answer, before the next message.
     assert all(kinds[i + 1] == "bot" for i, kind in enumerate(kinds[:-1]) if kind == "user")
@@ -185,7 +185,8 @@ def test_with_the_action_servers_down_the_customer_gets_an_apology_then_service_
     assert "Lo siento, tuve un problema" in apology and "asesor" in apology
     for port in production["action_ports"]:
         wait_healthy(f"http://127.0.0.1:{port}/health")
-    assert "tiene un saldo de" in send("cuánto debo?") or "saldo" in send("cuánto debo?")
+    resumed = send("cuánto debo?")
+    assert "cuenta 100200302" in resumed and "Lo siento" not in resumed  # Carlos's real answer again
 
 
 def test_a_database_restart_is_survived_without_restarting_luz(production):

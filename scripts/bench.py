@@ -1,0 +1,357 @@
+"""`make bench`: how fast Luz answers, measured through the whole path, beside bare Rasa.
+
+For each profile (embedded; production when PostgreSQL is reachable) the script starts the product
+against a fresh database with its channels pointed at a local Twilio emulator, then runs a closed-loop
+load: CONVERSATIONS demo customers each send a signed WhatsApp webhook, wait for the reply to reach
+the emulator, and send the next message. It reports throughput, reply latency p50/p95/p99 (webhook
+POST to the reply arriving at the provider) and the peak memory of every process. The floor is a bare
+`rasa run` on the same model (REST channel, in-memory tracker, no action server), loaded the same way.
+
+    python -m scripts.bench [--conversations 50] [--seconds 60] [--profiles embedded,production,floor]
+
+Writes the figures to docs/benchmarks.md. A benchmark, not a test: it prints numbers and never fails
+on them.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import itertools
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+import httpx
+import psutil
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.emulators import TwilioEmulator, free_port  # noqa: E402
+from tests.product import SMS_FROM, TWILIO_SID, TWILIO_TOKEN, WHATSAPP_FROM  # noqa: E402
+
+MESSAGES = ["hola", "cuánto debo", "cuándo vence mi factura", "dónde puedo pagar", "gracias",
+            "hay cortes programados en mi zona", "cuáles son los horarios de las oficinas", "chao"]
+PG_ADMIN = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass
+class Result:
+    name: str
+    messages: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies_ms: List[float] = field(default_factory=list)
+    peak_rss_mb: Dict[str, float] = field(default_factory=dict)
+
+    @property
+    def throughput(self) -> float:
+        return self.messages / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+class Replies:
+    """Futures completed when the emulator receives a message for a phone (called from its thread)."""
+
+    def __init__(self, emulator: TwilioEmulator, loop: asyncio.AbstractEventLoop) -> None:
+        self.waiting: Dict[str, asyncio.Future] = {}
+        self.loop = loop
+        original = emulator.record
+
+        def record(item: Dict) -> None:
+            original(item)
+            future = self.waiting.pop(item.get("to"), None)
+            if future is not None:
+                loop.call_soon_threadsafe(lambda: future.done() or future.set_result(time.perf_counter()))
+
+        emulator.record = record
+
+    def expect(self, address: str) -> asyncio.Future:
+        future = self.loop.create_future()
+        self.waiting[address] = future
+        return future
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the RSS of a process tree; keeps each process's peak, labelled by what it runs."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peaks, self.running = pid, {}, True
+
+    @staticmethod
+    def label(process: psutil.Process) -> str:
+        line = " ".join(process.cmdline())
+        for needle, name in (("rasa_sdk", "action server"), ("rasa run", "rasa server"), ("uvicorn", "web service"),
+                             ("kpi-consumer", "kpi consumer"), ("nginx", "nginx"), ("bot run", "supervisor")):
+            if needle in line:
+                port = line.split("--port ")[1].split()[0] if "--port " in line else ""
+                return f"{name} {port}".strip()
+        return process.name()
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                root = psutil.Process(self.pid)
+                for process in [root, *root.children(recursive=True)]:
+                    try:
+                        label = self.label(process)
+                        self.peaks[label] = max(self.peaks.get(label, 0), process.memory_info().rss / 2 ** 20)
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                return
+            time.sleep(0.5)
+
+
+def wait_for(urls: List[str], process: subprocess.Popen, timeout: float = 480) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the process exited while starting (code {process.returncode})")
+        try:
+            if all(httpx.get(url, timeout=2).status_code == 200 for url in urls):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"not ready after {timeout} s: {urls}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def phones(count: int, database_url: str) -> List[str]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT number FROM phones ORDER BY id LIMIT :n"), {"n": count}).all()
+    engine.dispose()
+    return [row[0] for row in rows]
+
+
+async def load_webhooks(base: str, public: str, emulator: TwilioEmulator, numbers: List[str], seconds: float,
+                        warmup: float, result: Result) -> None:
+    loop = asyncio.get_running_loop()
+    replies = Replies(emulator, loop)
+    validator = RequestValidator(TWILIO_TOKEN)
+    counter = itertools.count()
+    started = time.perf_counter()
+    measure_from, measure_to = started + warmup, started + warmup + seconds
+
+    async def conversation(client: httpx.AsyncClient, phone: str) -> None:
+        for turn in itertools.count():
+            now = time.perf_counter()
+            if now >= measure_to:
+                return
+            form = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": TWILIO_SID, "From": f"whatsapp:{phone}",
+                    "To": WHATSAPP_FROM, "Body": MESSAGES[turn % len(MESSAGES)], "NumMedia": "0"}
+            signature = validator.compute_signature(f"{public}/webhooks/whatsapp/webhook", form)
+            arrived = replies.expect(f"whatsapp:{phone}")
+            sent = time.perf_counter()
+            try:
+                response = await client.post("/webhooks/whatsapp/webhook", data=form,
+                                             headers={"X-Twilio-Signature": signature})
+                got = await asyncio.wait_for(arrived, 30) if response.status_code == 200 else None
+            except (httpx.HTTPError, asyncio.TimeoutError):
+                got = None
+            if sent >= measure_from and (got or time.perf_counter()) <= measure_to + 30:
+                result.messages += 1
+                if got is None:
+                    result.errors += 1
+                else:
+                    result.latencies_ms.append((got - sent) * 1000)
+            await asyncio.sleep(0.01 * (next(counter) % 3))  # a little jitter between customers
+
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=200)) as client:
+        await asyncio.gather(*[conversation(client, phone) for phone in numbers])
+    result.seconds = seconds
+
+
+async def load_rest(base: str, numbers: List[str], seconds: float, warmup: float, result: Result) -> None:
+    started = time.perf_counter()
+    measure_from, measure_to = started + warmup, started + warmup + seconds
+
+    async def conversation(client: httpx.AsyncClient, phone: str) -> None:
+        for turn in itertools.count():
+            if time.perf_counter() >= measure_to:
+                return
+            sent = time.perf_counter()
+            try:
+                response = await client.post("/webhooks/rest/webhook", json={"sender": phone, "message": MESSAGES[turn % len(MESSAGES)]})
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if sent >= measure_from:
+                result.messages += 1
+                if ok:
+                    result.latencies_ms.append((time.perf_counter() - sent) * 1000)
+                else:
+                    result.errors += 1
+
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=200)) as client:
+        await asyncio.gather(*[conversation(client, phone) for phone in numbers])
+    result.seconds = seconds
+
+
+def run_profile(name: str, args, emulator: TwilioEmulator) -> Result:
+    tmp = Path(tempfile.mkdtemp(prefix=f"luz-bench-{name}-"))
+    rasa, action, web = free_port(), free_port(), free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_PORT": str(rasa), "ACTION_PORT": str(action),
+           "WEB_PORT": str(web), "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+           "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM, "TWILIO_SMS_FROM": SMS_FROM, "TWILIO_API_BASE_URL": emulator.url,
+           "LUZ_SCHEDULER": "off", "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    database = None
+    if name == "production":
+        from sqlalchemy import create_engine, text
+
+        database = f"luz_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(PG_ADMIN).execution_options(isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{database}"
+        public = free_port()
+        env.update({"DATABASE_URL": url, "TRACKER_STORE_URL": url, "LUZ_PUBLIC_PORT": str(public),
+                    "LUZ_ACTION_PROXY_PORT": str(free_port()), "PUBLIC_BASE_URL": f"http://127.0.0.1:{public}",
+                    "REDIS_URL": "redis://127.0.0.1:6379/8", "LUZ_EVENTS_QUEUE": f"luz_events_{database}",
+                    "LUZ_RUN_DIR": str(tmp / "run")})
+        command = [sys.executable, "-m", "bot", "run", "--profile", "production"]
+        base = f"http://127.0.0.1:{public}"
+        ready = [f"{base}/status", f"http://127.0.0.1:{rasa + 1}/status", f"{base}/health"]
+    else:
+        env.update({"DATABASE_URL": f"sqlite:///{tmp / 'luz.db'}", "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
+                    "PUBLIC_BASE_URL": f"http://127.0.0.1:{rasa}"})
+        command = [sys.executable, "-m", "bot", "run"]
+        base = f"http://127.0.0.1:{rasa}"
+        ready = [f"{base}/status", f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{web}/health"]
+    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", str(max(200, args.conversations * 2))],
+                   env=env, cwd=ROOT, check=True, capture_output=True)
+    log = open(tmp / "product.log", "w")
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    result = Result(name)
+    try:
+        wait_for(ready, process)
+        watch = MemoryWatch(process.pid)
+        watch.start()
+        numbers = phones(args.conversations, env["DATABASE_URL"])
+        asyncio.run(load_webhooks(base, env["PUBLIC_BASE_URL"], emulator, numbers, args.seconds, args.warmup, result))
+        watch.running = False
+        result.peak_rss_mb = dict(sorted(watch.peaks.items()))
+    finally:
+        stop(process)
+        log.close()
+        if database:
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine(PG_ADMIN).execution_options(isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            subprocess.run(["rabbitmqctl", "delete_queue", env["LUZ_EVENTS_QUEUE"]], capture_output=True)
+    return result
+
+
+def run_floor(args) -> Result:
+    port = free_port()
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    rasa = str(Path(sys.executable).with_name("rasa"))
+    log = open(Path(tempfile.mkdtemp(prefix="luz-bench-floor-")) / "rasa.log", "w")
+    process = subprocess.Popen([rasa, "run", "--model", str(ROOT / "models" / "luz.tar.gz"), "--enable-api",
+                                "--port", str(port)], env=env, cwd=tempfile.gettempdir(), stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    result = Result("floor: bare Rasa REST")
+    try:
+        wait_for([f"http://127.0.0.1:{port}/status"], process)
+        watch = MemoryWatch(process.pid)
+        watch.start()
+        numbers = [f"+5730099{n:05d}" for n in range(args.conversations)]
+        asyncio.run(load_rest(f"http://127.0.0.1:{port}", numbers, args.seconds, args.warmup, result))
+        watch.running = False
+        result.peak_rss_mb = dict(sorted(watch.peaks.items()))
+    finally:
+        stop(process)
+        log.close()
+    return result
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    return (f"{os.cpu_count()} CPU cores ({model}), {psutil.virtual_memory().total / 2 ** 30:.0f} GiB RAM, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+
+
+def report(results: List[Result], args, load_average: str) -> str:
+    floor = next((r for r in results if r.name.startswith("floor")), None)
+    lines = [
+        "# Benchmarks", "",
+        f"Measured {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} with `make bench` (`scripts/bench.py`): "
+        f"{args.conversations} concurrent conversations, closed loop (each customer waits for the reply before "
+        f"writing again), {args.warmup:.0f} s warm-up then {args.seconds:.0f} s measured, per configuration.",
+        "", f"Machine: {machine()}. Load average before the run: {load_average}.", "",
+        "Latency: from the signed WhatsApp webhook POST to the reply reaching the Twilio emulator (the full path: "
+        "channel, Rasa, action server, database, provider client). The floor: bare `rasa run` on the same model, "
+        "REST channel, in-memory tracker store, no action server, same messages.", "",
+        "| configuration | messages | errors | throughput (msg/s) | p50 (ms) | p95 (ms) | p99 (ms) | vs floor |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        share = f"{r.throughput / floor.throughput * 100:.0f} %" if floor and floor.throughput and r is not floor else "—"
+        lines.append(f"| {r.name} | {r.messages} | {r.errors} | {r.throughput:.1f} | {r.pct(50):.0f} | "
+                     f"{r.pct(95):.0f} | {r.pct(99):.0f} | {share} |")
+    lines += ["", "Peak memory (RSS) per process:", ""]
+    for r in results:
+        lines.append(f"- {r.name}: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in r.peak_rss_mb.items()))
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--warmup", type=float, default=10)
+    parser.add_argument("--profiles", default="floor,embedded,production")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = parser.parse_args()
+    load_average = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    emulator = TwilioEmulator().start()
+    results = []
+    try:
+        for name in args.profiles.split(","):
+            print(f"== {name}: starting", flush=True)
+            result = run_floor(args) if name == "floor" else run_profile(name, args, emulator)
+            results.append(result)
+            print(f"   {result.messages} messages, {result.errors} errors, {result.throughput:.1f} msg/s, "
+                  f"p50 {result.pct(50):.0f} ms, p95 {result.pct(95):.0f} ms, p99 {result.pct(99):.0f} ms", flush=True)
+            print("   peak RSS: " + ", ".join(f"{k} {v:.0f} MB" for k, v in result.peak_rss_mb.items()), flush=True)
+    finally:
+        emulator.stop()
+    text = report(results, args, load_average)
+    Path(args.out).write_text(text, encoding="utf-8")
+    print("\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
