@@ -18,16 +18,16 @@ run: $(VENV) db $(MODEL)
 	$(PY) -m bot run
 
 run-prod: $(VENV) $(MODEL)
-	scripts/ensure_nginx.sh
+	scripts/ensure_package.sh nginx nginx-light "the production profile"
 	$(PY) -m bot run --profile production
 
 bench: $(VENV) $(MODEL)
-	scripts/ensure_nginx.sh
+	scripts/ensure_package.sh nginx nginx-light "the production profile"
 	$(PY) -m scripts.bench
 
 test: $(VENV) lint $(MODEL)
-	scripts/ensure_chromium.sh
-	scripts/ensure_nginx.sh
+	scripts/ensure_package.sh chromium chromium "the console's browser tests"
+	scripts/ensure_package.sh nginx nginx-light "the production profile"
 	$(PY) -m pytest
 
 lint: $(VENV)

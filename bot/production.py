@@ -89,7 +89,7 @@ def problems(settings: Settings) -> List[str]:
     if settings.tracker_store_url.startswith("sqlite"):
         found.append("TRACKER_STORE_URL must point at PostgreSQL (it defaults to DATABASE_URL in this profile)")
     if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
-        found.append("nginx is not installed: apt-get install nginx-light (scripts/ensure_nginx.sh)")
+        found.append("nginx is not installed: apt-get install nginx-light (scripts/ensure_package.sh)")
     return found
 
 
