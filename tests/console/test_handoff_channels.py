@@ -46,6 +46,15 @@ def test_an_upset_customer_is_answered_then_queued_and_can_go_back_to_luz(produc
     assert "volviste conmigo" in "\n".join(r["body"] for r in sent_to(twilio_api, address, before))
     [left] = handoffs_of(product, phone)
     assert left.status == m.HandoffStatus.left
+    # What the KPIs count was recorded: the turns with their latency, what Luz understood, the queue.
+    time.sleep(2)  # the event broker writes in the background
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        kinds = [(e.kind, e.latency_ms, e.intent) for e in session.execute(
+            select(m.InteractionEvent).where(m.InteractionEvent.conversation_id == phone)).scalars()]
+    assert [k for k, *_ in kinds].count("message_received") == 3
+    assert any(k == "reply_sent" and latency and latency > 0 for k, latency, _ in kinds)
+    assert any(k == "intent" and intent for k, _, intent in kinds)
+    assert ("handoff_queued", None, None) in kinds and ("handoff_left", None, None) in kinds
 
 
 def test_an_agent_answers_a_telegram_customer_on_telegram(product, telegram_api, signed_in):
