@@ -28,6 +28,7 @@ from bot import kpis, report
 from bot import transcript
 from bot.console import auth
 from bot.console.customer_context import customer_context
+from bot.console.throttle import SignInThrottle
 from bot.kpi_charts import CHARTS
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
@@ -54,6 +55,7 @@ def console_router(settings: Settings) -> APIRouter:
     zone = ZoneInfo(settings.timezone)
     templates.env.filters["local"] = lambda when: when.astimezone(zone).strftime("%d/%m %H:%M") if when else ""
     router = APIRouter(prefix="/console")
+    throttle = SignInThrottle()
 
     def _in_session(work: Callable[[Session], T]) -> T:
         with session_scope(engine) as session:
@@ -104,6 +106,12 @@ def console_router(settings: Settings) -> APIRouter:
 
     @router.post("/login", dependencies=[Depends(auth.check_csrf)])
     async def login(request: Request, username: str = Form(""), password: str = Form("")):
+        wait = throttle.wait_seconds(username)
+        if wait:
+            minutes = max(1, round(wait / 60))
+            error = f"Demasiados intentos fallidos. Intenta de nuevo en {minutes} min o pide ayuda a un supervisor."
+            return render(request, "login.html", {"error": error}, status_code=429)
+
         def check(session: Session):
             agent = auth.authenticate(session, username, password)
             if agent is not None:
@@ -112,7 +120,9 @@ def console_router(settings: Settings) -> APIRouter:
 
         agent = await db(check)
         if agent is None:
+            throttle.failed(username)
             return render(request, "login.html", {"error": "Usuario o contraseña incorrectos."}, status_code=401)
+        throttle.succeeded(username)
         auth.sign_in(request, agent)
         return RedirectResponse("/console", status_code=303)
 

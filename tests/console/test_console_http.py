@@ -67,3 +67,22 @@ def test_two_agents_taking_the_same_conversation_at_once(product, web, twilio_ap
     assert empty.status_code == 422 and "Escribe un mensaje" in empty.json()["detail"]
     closed = winner.post(f"/console/handoffs/{queued['id']}/close", data={"csrf": winner.csrf, "resolution": "Prueba"})
     assert closed.status_code == 303
+
+
+def test_repeated_wrong_passwords_lock_that_name_only(product, web):
+    from bot.console import auth
+    from bot.db.engine import engine_for, session_scope
+
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        auth.create_agent(session, "lucia", "Lucía Prueba", "lucia-demo-1")
+    with httpx.Client(base_url=web, timeout=30) as client:
+        token = client.get("/console/login").text.split('name="csrf" value="')[1].split('"')[0]
+
+        def attempt(username: str, password: str) -> httpx.Response:
+            return client.post("/console/login", data={"username": username, "password": password, "csrf": token})
+
+        assert [attempt("lucia", f"mala-{i}").status_code for i in range(5)] == [401] * 5
+        locked = attempt("Lucia", "lucia-demo-1")
+        assert locked.status_code == 429 and "Demasiados intentos" in locked.text
+        assert client.get("/console/api/queue").status_code == 401
+        assert attempt("camila", "camila-demo").status_code == 303  # others are not locked out
