@@ -184,9 +184,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             "rasa server",
             [
                 rasa, "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml", "--port", str(settings.rasa_port),
+                "--credentials", "credentials.yml", "--enable-api", "--port", str(settings.rasa_port),
             ],
-            f"http://127.0.0.1:{settings.rasa_port}/",
+            f"http://127.0.0.1:{settings.rasa_port}/status",
             env=shared_env,
         ),
         Child(

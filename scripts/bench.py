@@ -239,13 +239,13 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> Result:
                     "LUZ_RUN_DIR": str(tmp / "run")})
         command = [sys.executable, "-m", "bot", "run", "--profile", "production"]
         base = f"http://127.0.0.1:{public}"
-        ready = [f"http://127.0.0.1:{rasa}/", f"http://127.0.0.1:{rasa + 1}/", f"{base}/health"]
+        ready = [f"{base}/status", f"http://127.0.0.1:{rasa + 1}/status", f"{base}/health"]
     else:
         env.update({"DATABASE_URL": f"sqlite:///{tmp / 'luz.db'}", "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
                     "PUBLIC_BASE_URL": f"http://127.0.0.1:{rasa}"})
         command = [sys.executable, "-m", "bot", "run"]
         base = f"http://127.0.0.1:{rasa}"
-        ready = [f"{base}/", f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{web}/health"]
+        ready = [f"{base}/status", f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{web}/health"]
     subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", str(max(200, args.conversations * 2))],
                    env=env, cwd=ROOT, check=True, capture_output=True)
     log = open(tmp / "product.log", "w")

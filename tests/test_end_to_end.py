@@ -152,11 +152,3 @@ def test_a_conversation_survives_a_restart_of_the_product(product):
     assert stop_product(product["process"]) == 0
     product["process"] = start_product(product["env"], product["tmp"])
     assert "últimos 4 dígitos" in say(product, sender, "100200301")
-
-
-def test_rasas_http_api_is_not_exposed(product):
-    """Trackers hold customers' messages: only the channel webhooks may reach Rasa."""
-    tracker = httpx.get(f"{product['base']}/conversations/+573001234501/tracker", timeout=30)
-    parse = httpx.post(f"{product['base']}/model/parse", json={"text": "hola"}, timeout=30)
-    assert tracker.status_code == 404 and parse.status_code == 404
-    assert httpx.get(f"{product['base']}/", timeout=30).status_code == 200

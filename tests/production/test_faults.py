@@ -67,7 +67,7 @@ def production(tmp_path_factory, twilio_api):
     while time.monotonic() < deadline and process.poll() is None and not ready:
         try:
             ready = all(httpx.get(u, timeout=2).status_code == 200 for u in (
-                f"http://127.0.0.1:{rasa}/", f"http://127.0.0.1:{rasa + 1}/", f"{base}/health",
+                f"http://127.0.0.1:{rasa}/status", f"http://127.0.0.1:{rasa + 1}/status", f"{base}/health",
                 f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{action + 1}/health"))
         except httpx.HTTPError:
             time.sleep(1)
@@ -158,7 +158,7 @@ def test_a_replica_killed_under_load_loses_no_message(production):
     replies = asyncio.run(load())
     assert len(replies) == 32
     assert all(status == 200 and body for status, body in replies), [r for r in replies if r[0] != 200][:3]
-    wait_healthy(f"http://127.0.0.1:{production['rasa_ports'][0]}/", timeout=240)  # the supervisor restarted it
+    wait_healthy(f"http://127.0.0.1:{production['rasa_ports'][0]}/status", timeout=240)  # the supervisor restarted it
 
 
 def test_with_the_action_servers_down_the_customer_gets_an_apology_then_service_resumes(production, twilio_api):
