@@ -50,3 +50,47 @@ def test_conversation_stories_are_followed(tmp_path):
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text() if failed.exists() else ""
     assert result.returncode == 0, details + result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def _user(intent: str) -> list:
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    return [ActionExecuted("action_listen"), UserUttered(f"/{intent}", {"name": intent, "confidence": 1.0})]
+
+
+def _conversation_states(domain) -> dict:
+    """Where a customer can be when they write: idle, after each journey, inside each form."""
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
+
+    states = {"idle": [ActionExecuted("action_session_start"), SessionStarted()]}
+    journeys = next(slot for slot in domain.slots if slot.name == "journey").values
+    for journey in journeys:
+        states[f"after {journey}"] = _user(journey) + [
+            ActionExecuted("action_start_journey"), SlotSet("journey", journey), ActionExecuted("identify_form"),
+            ActiveLoop("identify_form"), SlotSet("requested_slot", None), ActiveLoop(None),
+            ActionExecuted("action_run_journey")]
+    for form in domain.form_names:
+        states[f"in {form}"] = _user("greet") + [ActionExecuted("utter_greet"), ActionExecuted(form),
+                                                 ActiveLoop(form), SlotSet("requested_slot",
+                                                                           domain.required_slots_for_form(form)[0])]
+    return states
+
+
+async def test_every_intent_has_an_answer_wherever_the_customer_is():
+    """The dialogue is rules only (no TEDPolicy): a message no rule covers would fall to the core fallback
+    and hand the customer to a person. Every intent, in every state a customer can be in, must have a rule."""
+    from rasa.core.agent import load_agent
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    agent = await load_agent(model_path=str(PROJECT_ROOT / "models" / "luz.tar.gz"))
+    domain = agent.domain
+    uncovered = []
+    for state, events in _conversation_states(domain).items():
+        for intent in domain.intents:
+            tracker = DialogueStateTracker.from_events("coverage", events + _user(intent), domain.slots)
+            prediction = agent.processor._predict_next_with_tracker(tracker)
+            action = domain.action_names_or_texts[prediction.max_confidence_index]
+            if action == "action_default_fallback":
+                uncovered.append(f"{state}: {intent}")
+    assert len(_conversation_states(domain)) > 20 and len(domain.intents) >= 36
+    assert uncovered == []
