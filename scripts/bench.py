@@ -1,16 +1,17 @@
 """`make bench`: how fast Luz answers, measured through the whole path, beside bare Rasa.
 
 For each profile (embedded; production when PostgreSQL is reachable) the script starts the product
-against a fresh database with its channels pointed at a local Twilio emulator, then runs a closed-loop
-load: CONVERSATIONS demo customers each send a signed WhatsApp webhook, wait for the reply to reach
-the emulator, and send the next message. It reports throughput, reply latency p50/p95/p99 (webhook
-POST to the reply arriving at the provider) and the peak memory of every process. The floor is a bare
-`rasa run` on the same model (REST channel, in-memory tracker, no action server), loaded the same way.
+against a fresh database with its channels pointed at a local Twilio emulator, then CONVERSATIONS demo
+customers at a time hold whole conversations through signed WhatsApp webhooks, twice: at capacity
+(each writes again when the reply arrives) and paced at RATE messages per second in all. It reports
+throughput, reply latency p50/p95/p99 (webhook POST to the reply arriving at the provider) and the
+peak memory of every process. The floor is a bare `rasa run` on the same model (REST channel,
+in-memory tracker, no action server), loaded the same way at capacity.
 
-    python -m scripts.bench [--conversations 50] [--seconds 60] [--profiles embedded,production,floor]
+    python -m scripts.bench [--conversations 50] [--rate 25] [--seconds 60] [--profiles floor,embedded,production]
 
-Writes the figures to docs/benchmarks.md. A benchmark, not a test: it prints numbers and never fails
-on them.
+Writes the figures into docs/benchmarks.md, between its "bench" markers (the analysis around them is
+kept). A benchmark, not a test: it prints numbers and never fails on them.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import datetime as dt
 import itertools
 import os
 import platform
+import random
 import signal
 import subprocess
 import sys
@@ -29,7 +31,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List
+from typing import Awaitable, Callable, Dict, Iterator, List, Optional, Tuple
 
 import httpx
 import psutil
@@ -49,6 +51,7 @@ PG_ADMIN = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@1
 @dataclass
 class Result:
     name: str
+    rate: Optional[float] = None  # the offered load of a paced run; None: capacity (closed loop)
     messages: int = 0
     errors: int = 0
     seconds: float = 0.0
@@ -152,71 +155,80 @@ def phones(count: int, database_url: str) -> List[str]:
     return [row[0] for row in rows]
 
 
-async def load_webhooks(base: str, public: str, emulator: TwilioEmulator, numbers: List[str], seconds: float,
-                        warmup: float, result: Result) -> None:
-    loop = asyncio.get_running_loop()
-    replies = Replies(emulator, loop)
+async def drive(base: str, send_one: "SendOne", phones: Iterator[str], args, result: Result,
+                rate: Optional[float]) -> None:
+    """Runs CONVERSATIONS customers at once. Each has a whole conversation (the MESSAGES script) with a
+    demo phone, then the next customer takes the next phone, as a real queue of customers would.
+
+    Without a rate, each customer writes again as soon as the reply arrives (capacity). With a rate,
+    each writes every CONVERSATIONS / rate seconds, as people who read and type (the issue's load:
+    that many messages per second from that many conversations), and latency shows any queueing.
+    """
+    interval = args.conversations / rate if rate else 0.0
+    started = time.perf_counter()
+    measure_from, measure_to = started + args.warmup, started + args.warmup + args.seconds
+
+    async def customer(client: httpx.AsyncClient, slot: int) -> None:
+        next_send = started + random.Random(slot).uniform(0, interval)
+        while True:
+            phone = next(phones)
+            for text in MESSAGES:
+                await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
+                sent = time.perf_counter()
+                if sent >= measure_to:
+                    return
+                took = await send_one(client, phone, text)
+                if sent >= measure_from:
+                    result.messages += 1
+                    if took is None:
+                        result.errors += 1
+                    else:
+                        result.latencies_ms.append(took * 1000)
+                next_send = sent + interval if interval else time.perf_counter()
+
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=200)) as client:
+        await asyncio.gather(*[customer(client, slot) for slot in range(args.conversations)])
+    result.seconds = args.seconds
+
+
+def webhook_sender(public: str, replies: Replies) -> "SendOne":
+    """A signed WhatsApp webhook; the time until the reply reaches the Twilio emulator."""
     validator = RequestValidator(TWILIO_TOKEN)
-    counter = itertools.count()
-    started = time.perf_counter()
-    measure_from, measure_to = started + warmup, started + warmup + seconds
 
-    async def conversation(client: httpx.AsyncClient, phone: str) -> None:
-        for turn in itertools.count():
-            now = time.perf_counter()
-            if now >= measure_to:
-                return
-            form = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": TWILIO_SID, "From": f"whatsapp:{phone}",
-                    "To": WHATSAPP_FROM, "Body": MESSAGES[turn % len(MESSAGES)], "NumMedia": "0"}
-            signature = validator.compute_signature(f"{public}/webhooks/whatsapp/webhook", form)
-            arrived = replies.expect(f"whatsapp:{phone}")
-            sent = time.perf_counter()
-            try:
-                response = await client.post("/webhooks/whatsapp/webhook", data=form,
-                                             headers={"X-Twilio-Signature": signature})
-                got = await asyncio.wait_for(arrived, 30) if response.status_code == 200 else None
-            except (httpx.HTTPError, asyncio.TimeoutError):
-                got = None
-            if sent >= measure_from and (got or time.perf_counter()) <= measure_to + 30:
-                result.messages += 1
-                if got is None:
-                    result.errors += 1
-                else:
-                    result.latencies_ms.append((got - sent) * 1000)
-            await asyncio.sleep(0.01 * (next(counter) % 3))  # a little jitter between customers
+    async def send_one(client: httpx.AsyncClient, phone: str, text: str) -> Optional[float]:
+        form = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": TWILIO_SID, "From": f"whatsapp:{phone}",
+                "To": WHATSAPP_FROM, "Body": text, "NumMedia": "0"}
+        signature = validator.compute_signature(f"{public}/webhooks/whatsapp/webhook", form)
+        arrived = replies.expect(f"whatsapp:{phone}")
+        sent = time.perf_counter()
+        try:
+            response = await client.post("/webhooks/whatsapp/webhook", data=form, headers={"X-Twilio-Signature": signature})
+            return (await asyncio.wait_for(arrived, 30)) - sent if response.status_code == 200 else None
+        except (httpx.HTTPError, asyncio.TimeoutError):
+            return None
 
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=200)) as client:
-        await asyncio.gather(*[conversation(client, phone) for phone in numbers])
-    result.seconds = seconds
+    return send_one
 
 
-async def load_rest(base: str, numbers: List[str], seconds: float, warmup: float, result: Result) -> None:
-    started = time.perf_counter()
-    measure_from, measure_to = started + warmup, started + warmup + seconds
-
-    async def conversation(client: httpx.AsyncClient, phone: str) -> None:
-        for turn in itertools.count():
-            if time.perf_counter() >= measure_to:
-                return
-            sent = time.perf_counter()
-            try:
-                response = await client.post("/webhooks/rest/webhook", json={"sender": phone, "message": MESSAGES[turn % len(MESSAGES)]})
-                ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if sent >= measure_from:
-                result.messages += 1
-                if ok:
-                    result.latencies_ms.append((time.perf_counter() - sent) * 1000)
-                else:
-                    result.errors += 1
-
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=200)) as client:
-        await asyncio.gather(*[conversation(client, phone) for phone in numbers])
-    result.seconds = seconds
+async def rest_send(client: httpx.AsyncClient, phone: str, text: str) -> Optional[float]:
+    """Bare Rasa's REST channel: the reply is the HTTP response."""
+    sent = time.perf_counter()
+    try:
+        response = await client.post("/webhooks/rest/webhook", json={"sender": phone, "message": text})
+    except httpx.HTTPError:
+        return None
+    return time.perf_counter() - sent if response.status_code == 200 else None
 
 
-def run_profile(name: str, args, emulator: TwilioEmulator) -> Result:
+SendOne = Callable[[httpx.AsyncClient, str, str], Awaitable[Optional[float]]]
+
+
+def modes(args) -> List[Tuple[str, Optional[float]]]:
+    """(label, rate): the capacity run, then the paced run at the target rate."""
+    return [("capacity", None), (f"paced {args.rate:g} msg/s", args.rate)]
+
+
+def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
     tmp = Path(tempfile.mkdtemp(prefix=f"luz-bench-{name}-"))
     rasa, action, web = free_port(), free_port(), free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_PORT": str(rasa), "ACTION_PORT": str(action),
@@ -246,19 +258,29 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> Result:
         command = [sys.executable, "-m", "bot", "run"]
         base = f"http://127.0.0.1:{rasa}"
         ready = [f"{base}/status", f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{web}/health"]
-    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", str(max(200, args.conversations * 2))],
+    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", str(max(1000, args.conversations * 20))],
                    env=env, cwd=ROOT, check=True, capture_output=True)
     log = open(tmp / "product.log", "w")
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    result = Result(name)
+    results = []
     try:
         wait_for(ready, process)
         watch = MemoryWatch(process.pid)
         watch.start()
-        numbers = phones(args.conversations, env["DATABASE_URL"])
-        asyncio.run(load_webhooks(base, env["PUBLIC_BASE_URL"], emulator, numbers, args.seconds, args.warmup, result))
+        numbers = itertools.cycle(phones(10 ** 6, env["DATABASE_URL"]))
+
+        async def measure() -> None:
+            replies = Replies(emulator, asyncio.get_running_loop())
+            for label, rate in modes(args):
+                result = Result(f"{name}, {label}", rate=rate)
+                await drive(base, webhook_sender(env["PUBLIC_BASE_URL"], replies), numbers, args, result, rate)
+                results.append(result)
+                announce(result)
+
+        asyncio.run(measure())
         watch.running = False
-        result.peak_rss_mb = dict(sorted(watch.peaks.items()))
+        for result in results:
+            result.peak_rss_mb = dict(sorted(watch.peaks.items()))
     finally:
         stop(process)
         log.close()
@@ -269,7 +291,7 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> Result:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
             subprocess.run(["rabbitmqctl", "delete_queue", env["LUZ_EVENTS_QUEUE"]], capture_output=True)
-    return result
+    return results
 
 
 def run_floor(args) -> Result:
@@ -280,19 +302,25 @@ def run_floor(args) -> Result:
     process = subprocess.Popen([rasa, "run", "--model", str(ROOT / "models" / "luz.tar.gz"), "--enable-api",
                                 "--port", str(port)], env=env, cwd=tempfile.gettempdir(), stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
-    result = Result("floor: bare Rasa REST")
+    result = Result("floor: bare Rasa REST, capacity")
     try:
         wait_for([f"http://127.0.0.1:{port}/status"], process)
         watch = MemoryWatch(process.pid)
         watch.start()
-        numbers = [f"+5730099{n:05d}" for n in range(args.conversations)]
-        asyncio.run(load_rest(f"http://127.0.0.1:{port}", numbers, args.seconds, args.warmup, result))
+        numbers = (f"+5731{n:08d}" for n in itertools.count())
+        asyncio.run(drive(f"http://127.0.0.1:{port}", rest_send, numbers, args, result, rate=None))
+        announce(result)
         watch.running = False
         result.peak_rss_mb = dict(sorted(watch.peaks.items()))
     finally:
         stop(process)
         log.close()
     return result
+
+
+def announce(result: Result) -> None:
+    print(f"   {result.name}: {result.messages} messages, {result.errors} errors, {result.throughput:.1f} msg/s, "
+          f"p50 {result.pct(50):.0f} ms, p95 {result.pct(95):.0f} ms, p99 {result.pct(99):.0f} ms", flush=True)
 
 
 def machine() -> str:
@@ -307,8 +335,11 @@ def report(results: List[Result], args, load_average: str) -> str:
     lines = [
         "# Benchmarks", "",
         f"Measured {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} with `make bench` (`scripts/bench.py`): "
-        f"{args.conversations} concurrent conversations, closed loop (each customer waits for the reply before "
-        f"writing again), {args.warmup:.0f} s warm-up then {args.seconds:.0f} s measured, per configuration.",
+        f"{args.conversations} conversations at once, each a whole conversation of {len(MESSAGES)} messages "
+        f"with a demo customer, then the next customer. Two runs per configuration, each {args.warmup:.0f} s "
+        f"warm-up then {args.seconds:.0f} s measured: **capacity** (each customer writes again as soon as the "
+        f"reply arrives) and **paced** (each customer writes every {args.conversations / args.rate:g} s: "
+        f"{args.rate:g} messages per second offered, the issue's target load).",
         "", f"Machine: {machine()}. Load average before the run: {load_average}.", "",
         "Latency: from the signed WhatsApp webhook POST to the reply reaching the Twilio emulator (the full path: "
         "channel, Rasa, action server, database, provider client). The floor: bare `rasa run` on the same model, "
@@ -317,13 +348,28 @@ def report(results: List[Result], args, load_average: str) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
-        share = f"{r.throughput / floor.throughput * 100:.0f} %" if floor and floor.throughput and r is not floor else "—"
+        comparable = floor and floor.throughput and r is not floor and r.rate is None
+        share = f"{r.throughput / floor.throughput * 100:.0f} %" if comparable else "—"
         lines.append(f"| {r.name} | {r.messages} | {r.errors} | {r.throughput:.1f} | {r.pct(50):.0f} | "
                      f"{r.pct(95):.0f} | {r.pct(99):.0f} | {share} |")
-    lines += ["", "Peak memory (RSS) per process:", ""]
+    lines += ["", "Peak memory (RSS) per process, over both runs:", ""]
     for r in results:
-        lines.append(f"- {r.name}: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in r.peak_rss_mb.items()))
+        if r.rate is None:
+            lines.append(f"- {r.name.split(',')[0]}: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in r.peak_rss_mb.items()))
     return "\n".join(lines) + "\n"
+
+
+START, END = "<!-- bench:start (written by scripts/bench.py) -->", "<!-- bench:end -->"
+
+
+def write_between_markers(path: Path, text: str) -> None:
+    """Replaces the measured part of the page, keeping the analysis written around it."""
+    page = path.read_text(encoding="utf-8") if path.exists() else f"{START}\n{END}\n"
+    if START not in page or END not in page:
+        page = f"{START}\n{END}\n\n" + page
+    before, rest = page.split(START, 1)
+    after = rest.split(END, 1)[1]
+    path.write_text(f"{before}{START}\n{text}{END}{after}", encoding="utf-8")
 
 
 def main() -> int:
@@ -331,6 +377,7 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=25, help="offered messages per second of the paced run")
     parser.add_argument("--profiles", default="floor,embedded,production")
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
@@ -340,15 +387,11 @@ def main() -> int:
     try:
         for name in args.profiles.split(","):
             print(f"== {name}: starting", flush=True)
-            result = run_floor(args) if name == "floor" else run_profile(name, args, emulator)
-            results.append(result)
-            print(f"   {result.messages} messages, {result.errors} errors, {result.throughput:.1f} msg/s, "
-                  f"p50 {result.pct(50):.0f} ms, p95 {result.pct(95):.0f} ms, p99 {result.pct(99):.0f} ms", flush=True)
-            print("   peak RSS: " + ", ".join(f"{k} {v:.0f} MB" for k, v in result.peak_rss_mb.items()), flush=True)
+            results += [run_floor(args)] if name == "floor" else run_profile(name, args, emulator)
     finally:
         emulator.stop()
     text = report(results, args, load_average)
-    Path(args.out).write_text(text, encoding="utf-8")
+    write_between_markers(Path(args.out), text)
     print("\n" + text)
     return 0
 

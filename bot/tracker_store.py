@@ -1,0 +1,98 @@
+"""Rasa's SQL tracker store, without reading every conversation twice per message.
+
+Rasa 3.6's ``SQLTrackerStore.save`` first loads the whole conversation again from the
+database only to find which events are new for the event broker, then counts the stored
+events to find them a second time. Under load that reload was the largest single cost of a
+message (profiled with py-spy, see docs/benchmarks.md). Here the new events are found once,
+by the count, and the same events go to the broker and to the table. Loading a conversation
+also resolves each event's class from a cache instead of walking Rasa's class tree per event.
+
+Rasa also runs these queries inside its event loop, so every other conversation waited for each
+commit; here they run in a worker thread. On SQLite (the embedded profile) the file is put in WAL
+mode, as the records database is, so a commit does not wait for the disk.
+
+Same tables, same rows, same broker messages: ``type: bot.tracker_store.SQLTrackerStore`` in
+endpoints.yml replaces ``type: SQL`` and nothing else changes.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text, Type
+
+from rasa.core import tracker_store
+from sqlalchemy import event
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=None)
+def _event_class(type_name: Text) -> Optional[Type[Event]]:
+    return Event.resolve_by_type(type_name, None)
+
+
+def deserialise(serialised: List[Dict[Text, Any]]) -> List[Event]:
+    """Rasa's ``deserialise_events``, with the class of each event type looked up once per process."""
+    events = []
+    for data in serialised:
+        event_class = _event_class(data.get("event", ""))
+        event = event_class._from_parameters(data) if event_class else None
+        if event is None:
+            logger.warning("skipped an event that could not be read: %s", data.get("event"))
+        else:
+            events.append(event)
+    return events
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class SQLTrackerStore(tracker_store.SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        serialised = await asyncio.to_thread(self._load, sender_id, fetch_events_from_all_sessions)
+        if not (self.domain and serialised):
+            return None
+        return DialogueStateTracker.from_events(sender_id, deserialise(serialised), self.domain.slots)
+
+    def _load(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[Dict[Text, Any]]:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
+            return [json.loads(row.data) for row in rows]
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        new_events = await asyncio.to_thread(self._store_new_events, tracker)
+        if self.event_broker is not None:
+            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    def _store_new_events(self, tracker: DialogueStateTracker) -> List[Event]:
+        """Writes the events not yet stored, found by counting the stored ones; returns them."""
+        with self.session_scope() as session:
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            for new in new_events:
+                data = new.as_dict()
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=new.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                ))
+            session.commit()
+        return new_events
