@@ -185,6 +185,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             [
                 rasa, "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                 "--credentials", "credentials.yml", "--enable-api", "--port", str(settings.rasa_port),
+                "--interface", settings.rasa_interface,
             ],
             f"http://127.0.0.1:{settings.rasa_port}/status",
             env=shared_env,

@@ -104,7 +104,8 @@ def children(settings: Settings, topology: Topology, files: Dict[str, Path], mod
     ]
     processes += [
         Child(f"rasa server {port}", [rasa, "run", "--model", str(model), "--endpoints", str(files["endpoints"]),
-                                      "--credentials", "credentials.yml", "--enable-api", "--port", str(port)],
+                                      "--credentials", "credentials.yml", "--enable-api", "--port", str(port),
+                                      "--interface", "127.0.0.1"],  # only nginx reaches them
               f"http://127.0.0.1:{port}/status", env=env)
         for port in topology.rasa_ports
     ]

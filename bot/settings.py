@@ -25,6 +25,7 @@ LUZ_AGENT_PHONE = "LUZ_AGENT_PHONE"
 TRACKER_STORE_URL = "TRACKER_STORE_URL"
 ACTION_SERVER_URL = "ACTION_SERVER_URL"
 RASA_PORT = "RASA_PORT"
+RASA_INTERFACE = "RASA_INTERFACE"
 ACTION_PORT = "ACTION_PORT"
 WEB_PORT = "WEB_PORT"
 LUZ_PAYMENT_URL = "LUZ_PAYMENT_URL"
@@ -73,6 +74,8 @@ class Settings:
     agent_phone: str = "601 555 0100"
     tracker_store_url: str = ""
     rasa_port: int = 5005
+    # Rasa's REST channel and HTTP API trust their caller: loopback unless a proxy needs more.
+    rasa_interface: str = "127.0.0.1"
     action_port: int = 5055
     action_server_url: str = ""
     web_port: int = 8000
@@ -125,6 +128,7 @@ class Settings:
             restoration_delay_minutes=int(env.get(LUZ_RESTORATION_DELAY_MINUTES, cls.restoration_delay_minutes)),
             tracker_store_url=env.get(TRACKER_STORE_URL) or _sqlite_url("tracker.db"),
             rasa_port=rasa_port,
+            rasa_interface=env.get(RASA_INTERFACE, cls.rasa_interface),
             action_port=action_port,
             action_server_url=env.get(ACTION_SERVER_URL) or f"http://127.0.0.1:{action_port}/webhook",
         )

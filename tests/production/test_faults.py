@@ -133,6 +133,27 @@ def test_a_burst_of_one_conversation_over_two_replicas_keeps_order_and_loses_not
     assert all(kinds[i + 1] == "bot" for i, kind in enumerate(kinds[:-1]) if kind == "user")
 
 
+def _outside_address() -> str:
+    """An address of this machine other than loopback: how a caller from the network reaches it."""
+    for addresses in psutil.net_if_addrs().values():
+        for address in addresses:
+            if address.family.name == "AF_INET" and not address.address.startswith("127."):
+                return address.address
+    pytest.skip("this machine has no network address besides loopback")
+
+
+def test_from_the_network_only_the_channels_are_reachable(production):
+    """Rasa's REST channel takes the sender id as the customer's phone: from outside it would show anyone's bill."""
+    outside = f"http://{_outside_address()}:{production['base'].rsplit(':', 1)[1]}"
+    ask = {"sender": "+573001234501", "message": "cuánto debo"}
+    assert httpx.post(f"{outside}/webhooks/rest/webhook", json=ask, timeout=30).status_code == 403
+    assert httpx.get(f"{outside}/webhooks/whatsapp/", timeout=30).status_code == 200
+    for port in production["rasa_ports"]:  # the replicas themselves listen on loopback only
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://{_outside_address()}:{port}/status", timeout=5)
+    assert httpx.post(f"{production['base']}/webhooks/rest/webhook", json=ask, timeout=60).status_code == 200
+
+
 def test_a_replica_killed_under_load_loses_no_message(production):
     victim = children_on_port(production["rasa_ports"][0])
     assert victim
