@@ -183,7 +183,11 @@ class ValidateHazardForm(GuardedFormValidation):
         return ["hazard_address"] if tracker.get_slot("hazard_ticket") else []
 
     async def validate_hazard_address(self, value, dispatcher, tracker, domain):
-        place = str(value or "").strip()[:200]
+        place = str(value or "").strip()
+        said = (tracker.latest_message.get("text") or "").strip()
+        if place and said and not said.startswith("/") and place in said:
+            place = said  # the whole answer keeps its landmarks ("frente al parque de la calle 10")
+        place = place[:200]
         if len(place) < 3:
             dispatcher.utter_message(text="Necesito una dirección o un punto de referencia para enviar la cuadrilla.")
             return {"hazard_address": None}

@@ -123,15 +123,15 @@ def test_a_hazard_gets_safety_instructions_and_is_located(product):
 
 def test_not_understood_twice_hands_over_to_a_person(product):
     sender = "+573109990007"
-    first = messages(product, sender, "y eso qué?")
+    first = messages(product, sender, "y lo de mi vecino?")
     assert "¿Te refieres a alguna de estas opciones?" in first[0]["text"]
     assert first[0]["buttons"][-1]["payload"] == "/out_of_scope"
     assert "con otras palabras" in say(product, sender, "/out_of_scope")
-    last = messages(product, sender, "y eso qué?")
+    last = messages(product, sender, "y lo de mi vecino?")
     texts = " ".join(m.get("text", "") for m in last)
     # Rasa's two-stage fallback may first suggest again; either way the next step is a person.
     if "¿Te refieres" in texts:
-        texts = say(product, sender, "/out_of_scope") + say(product, sender, "y eso qué?")
+        texts = say(product, sender, "/out_of_scope") + say(product, sender, "y lo de mi vecino?")
     # A person takes over: the queue, or (nobody signed in to the console) a callback or a case.
     assert "Sigo sin entenderte" in texts
     assert "no hay asesores disponibles" in texts or "Te comunico con una persona" in texts

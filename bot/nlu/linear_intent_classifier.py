@@ -56,7 +56,9 @@ def build_pipeline(config: Dict[Text, Any]) -> Pipeline:
         ConceptFlags(weight=config["concept_weight"]),
     )
     svm = LinearSVC(C=config["C"], random_state=config["random_seed"])
-    classifier = CalibratedClassifierCV(svm, cv=config["calibration_folds"], method="sigmoid")
+    # One SVM on all the data, calibrated on its cross-validated scores (ensemble=False): as accurate as
+    # averaging one SVM per fold (better in cross-validation, docs/nlu.md) and twice as fast per message.
+    classifier = CalibratedClassifierCV(svm, cv=config["calibration_folds"], method="sigmoid", ensemble=False)
     return Pipeline([("features", features), ("classifier", classifier)])
 
 
@@ -123,12 +125,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         """Sets `intent` and `intent_ranking` on every message (all at once: one matrix).
 
-        Blank text is classified too: its low confidence sends it to the FallbackClassifier, so the
-        customer still gets an answer."""
+        Blank text gets every intent equally likely, so the FallbackClassifier answers it (the model
+        alone would guess an intent with some confidence) and the customer still gets a reply."""
         pending = [m for m in messages if isinstance(m.get(TEXT), str) and self._pipeline is not None]
         if not pending:
             return messages
-        probabilities = self._pipeline.predict_proba([m.get(TEXT) for m in pending])
+        texts = [m.get(TEXT) for m in pending]
+        probabilities = self._pipeline.predict_proba(texts)
+        probabilities[[not text.strip() for text in texts]] = 1.0 / probabilities.shape[1]
         names = self._pipeline.classes_
         for message, row in zip(pending, probabilities):
             order = np.argsort(row)[::-1][: self._config["ranking_length"]]
