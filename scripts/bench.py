@@ -254,7 +254,9 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
         ready = [f"{base}/status", f"http://127.0.0.1:{rasa + 1}/status", f"{base}/health"]
     else:
         env.update({"DATABASE_URL": f"sqlite:///{tmp / 'luz.db'}", "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
-                    "PUBLIC_BASE_URL": f"http://127.0.0.1:{rasa}"})
+                    "PUBLIC_BASE_URL": f"http://127.0.0.1:{rasa}",
+                    # explicit: the tests' conftest (imported for the emulator) puts a default one in os.environ
+                    "ACTION_SERVER_URL": f"http://127.0.0.1:{action}/webhook"})
         command = [sys.executable, "-m", "bot", "run"]
         base = f"http://127.0.0.1:{rasa}"
         ready = [f"{base}/status", f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{web}/health"]
@@ -284,6 +286,11 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
     finally:
         stop(process)
         log.close()
+        failed = (tmp / "product.log").read_text(errors="replace").count("Failed to run custom action")
+        if failed:  # a run whose actions failed measures apologies, not answers
+            print(f"   WARNING: {failed} action calls failed during the run (see {tmp / 'product.log'})", flush=True)
+            for result in results:
+                result.errors += failed
         if database:
             from sqlalchemy import create_engine, text
 
