@@ -7,7 +7,8 @@ message (profiled with py-spy, see docs/benchmarks.md). Here the new events are 
 by the count, and the same events go to the broker and to the table. Loading a conversation
 also resolves each event's class from a cache instead of walking Rasa's class tree per event.
 
-Rasa also runs these queries inside its event loop, so every other conversation waited for each
+Reading takes only the JSON column and writing is one INSERT of plain rows, without building ORM
+objects. Rasa also runs these queries inside its event loop, so every other conversation waited for each
 commit; here they run in a worker thread. On SQLite (the embedded profile) the file is put in WAL
 mode, as the records database is, so a commit does not wait for the disk.
 
@@ -20,8 +21,6 @@ import asyncio
 import itertools
 import json
 import logging
-import threading
-from contextlib import nullcontext
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text, Type
 
@@ -64,9 +63,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 class SQLTrackerStore(tracker_store.SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # SQLite takes one writer at a time and makes the others sleep and retry (up to 100 ms a try):
-        # this process's writers queue on a lock instead, which costs them microseconds.
-        self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
@@ -78,7 +74,8 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
 
     def _load(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[Dict[Text, Any]]:
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+            rows = query.with_entities(self.SQLEvent.data).all()  # the JSON only: no ORM objects to build
             return [json.loads(row.data) for row in rows]
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -88,18 +85,21 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
 
     def _store_new_events(self, tracker: DialogueStateTracker) -> List[Event]:
         """Writes the events not yet stored, found by counting the stored ones; returns them."""
-        with self._write_lock, self.session_scope() as session:
+        with self.session_scope() as session:
             stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
             new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            rows = []
             for new in new_events:
                 data = new.as_dict()
-                session.add(self.SQLEvent(
-                    sender_id=tracker.sender_id,
-                    type_name=new.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                    action_name=data.get("name"),
-                    data=json.dumps(data),
-                ))
+                rows.append({
+                    "sender_id": tracker.sender_id,
+                    "type_name": new.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                })
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)  # one statement, no unit of work
             session.commit()
         return new_events

@@ -1,11 +1,10 @@
 """Engines and sessions, built on demand from a URL (never at import time)."""
 from __future__ import annotations
 
-import threading
 import warnings
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import Dict, Iterator
+from typing import Iterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine as sa_create_engine
@@ -53,27 +52,15 @@ def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)
 
 
-_SQLITE_WRITERS: Dict[str, threading.RLock] = {}
-
-
-def _one_writer_at_a_time(engine: Engine):
-    """On SQLite, this process's transactions take turns on a lock: SQLite admits one writer and makes
-    the others sleep and retry (up to 100 ms a try), which under load costs far more than waiting here."""
-    if engine.dialect.name != "sqlite":
-        return nullcontext()
-    return _SQLITE_WRITERS.setdefault(str(engine.url), threading.RLock())
-
-
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session committed on success and rolled back on any error."""
-    with _one_writer_at_a_time(engine):
-        session = session_factory(engine)()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
