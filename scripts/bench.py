@@ -5,8 +5,9 @@ against a fresh database with its channels pointed at a local Twilio emulator, t
 customers at a time hold whole conversations through signed WhatsApp webhooks, twice: at capacity
 (each writes again when the reply arrives) and paced at RATE messages per second in all. It reports
 throughput, reply latency p50/p95/p99 (webhook POST to the reply arriving at the provider) and the
-peak memory of every process. The floor is a bare `rasa run` on the same model (REST channel,
-in-memory tracker, no action server), loaded the same way at capacity.
+peak memory of every process. The floor is Rasa's own stack on the same model and demo customers
+(`rasa run` with the REST channel and an in-memory tracker store, plus the same action server),
+loaded the same way at capacity.
 
     python -m scripts.bench [--conversations 50] [--rate 25] [--seconds 60] [--profiles floor,embedded,production]
 
@@ -302,26 +303,40 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
 
 
 def run_floor(args) -> Result:
-    port = free_port()
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    """Rasa's own stack on the same model: `rasa run` (REST channel, in-memory tracker store, no event
+    broker) and the same action server on the same records, without Luz's channels, stores and broker."""
+    tmp = Path(tempfile.mkdtemp(prefix="luz-bench-floor-"))
+    port, action = free_port(), free_port()
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT),
+           "DATABASE_URL": f"sqlite:///{tmp / 'luz.db'}", "LUZ_SCHEDULER": "off"}
+    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", str(max(1000, args.conversations * 20))],
+                   env=env, cwd=ROOT, check=True, capture_output=True)
+    (tmp / "endpoints.yml").write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action}/webhook\n")
     rasa = str(Path(sys.executable).with_name("rasa"))
-    log = open(Path(tempfile.mkdtemp(prefix="luz-bench-floor-")) / "rasa.log", "w")
+    log = open(tmp / "rasa.log", "w")
+    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action)],
+                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     process = subprocess.Popen([rasa, "run", "--model", str(ROOT / "models" / "luz.tar.gz"), "--enable-api",
-                                "--port", str(port)], env=env, cwd=tempfile.gettempdir(), stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    result = Result("floor: bare Rasa REST, capacity")
+                                "--endpoints", str(tmp / "endpoints.yml"), "--port", str(port)],
+                               env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    result = Result("floor: bare Rasa REST + action server, capacity")
     try:
-        wait_for([f"http://127.0.0.1:{port}/status"], process)
+        wait_for([f"http://127.0.0.1:{port}/status", f"http://127.0.0.1:{action}/health"], process)
         watch = MemoryWatch(process.pid)
         watch.start()
-        numbers = (f"+5731{n:08d}" for n in itertools.count())
+        numbers = itertools.cycle(phones(10 ** 6, env["DATABASE_URL"]))
         asyncio.run(drive(f"http://127.0.0.1:{port}", rest_send, numbers, args, result, rate=None))
         announce(result)
         watch.running = False
         result.peak_rss_mb = dict(sorted(watch.peaks.items()))
     finally:
         stop(process)
+        stop(actions)
         log.close()
+    failed = (tmp / "rasa.log").read_text(errors="replace").count("Failed to run custom action")
+    if failed:
+        print(f"   WARNING: {failed} action calls failed during the floor run (see {tmp / 'rasa.log'})", flush=True)
+        result.errors += failed
     return result
 
 
@@ -349,8 +364,10 @@ def report(results: List[Result], args, load_average: str) -> str:
         f"{args.rate:g} messages per second offered, the issue's target load).",
         "", f"Machine: {machine()}. Load average before the run: {load_average}.", "",
         "Latency: from the signed WhatsApp webhook POST to the reply reaching the Twilio emulator (the full path: "
-        "channel, Rasa, action server, database, provider client). The floor: bare `rasa run` on the same model, "
-        "REST channel, in-memory tracker store, no action server, same messages.", "",
+        "channel, Rasa, action server, database, provider client). The floor: Rasa's own stack on the same model "
+        "and the same demo customers: `rasa run` with its REST channel, in-memory tracker store and no event "
+        "broker, and the same action server (the reply is the HTTP response); no Luz channel, tracker store, "
+        "broker, records of messages or provider client.", "",
         "| configuration | messages | errors | throughput (msg/s) | p50 (ms) | p95 (ms) | p99 (ms) | vs floor |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
