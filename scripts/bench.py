@@ -355,7 +355,6 @@ def machine() -> str:
 def report(results: List[Result], args, load_average: str) -> str:
     floor = next((r for r in results if r.name.startswith("floor")), None)
     lines = [
-        "# Benchmarks", "",
         f"Measured {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} with `make bench` (`scripts/bench.py`): "
         f"{args.conversations} conversations at once, each a whole conversation of {len(MESSAGES)} messages "
         f"with a demo customer, then the next customer. Two runs per configuration, each {args.warmup:.0f} s "
