@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Dict, List
+from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
@@ -66,7 +67,7 @@ def add_person(session, zone: m.Zone, key: str, *, consent=True, channel=m.Chann
                         status=m.AccountStatus.suspended if suspended else m.AccountStatus.active)
     session.add(account)
     session.flush()
-    today = dt.date.today()
+    today = dt.datetime.now(ZoneInfo(get_settings().timezone)).date()  # the utility's day, as the jobs count it
     tariff = session.query(m.Tariff).first()
     due = today + dt.timedelta(days=due_in_days if due_in_days is not None else (-20 if suspended else 12))
     bill = m.Bill(account_id=account.id, period=today.replace(day=1), issued_on=today - dt.timedelta(days=10),
