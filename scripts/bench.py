@@ -41,7 +41,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.emulators import TwilioEmulator, free_port  # noqa: E402
+from tests.emulators import TwilioEmulator, free_port, free_ports  # noqa: E402
 from tests.product import SMS_FROM, TWILIO_SID, TWILIO_TOKEN, WHATSAPP_FROM  # noqa: E402
 
 MESSAGES = ["hola", "cuánto debo", "cuándo vence mi factura", "dónde puedo pagar", "gracias",
@@ -231,7 +231,7 @@ def modes(args) -> List[Tuple[str, Optional[float]]]:
 
 def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
     tmp = Path(tempfile.mkdtemp(prefix=f"luz-bench-{name}-"))
-    rasa, action, web = free_port(), free_port(), free_port()
+    rasa, action, web = free_ports(2), free_ports(2), free_port()  # replicas take port and port + 1
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_PORT": str(rasa), "ACTION_PORT": str(action),
            "WEB_PORT": str(web), "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
            "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM, "TWILIO_SMS_FROM": SMS_FROM, "TWILIO_API_BASE_URL": emulator.url,

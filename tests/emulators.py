@@ -7,9 +7,11 @@ clients can be pointed at them (Twilio ``api.base_url``, telegram ``base_url``).
 from __future__ import annotations
 
 import itertools
+import random
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Dict, List
 
 import uvicorn
@@ -17,10 +19,38 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 
-def free_port() -> int:
+def _ephemeral_range() -> range:
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports (replicas take port, port + 1, ...).
+
+    Chosen below the kernel's ephemeral range, so an outgoing connection cannot take one of them
+    between this choice and the server's bind (which made start-ups fail now and then)."""
+    ephemeral = _ephemeral_range()
+    candidates = [p for p in range(20000, 32000 - count) if p not in ephemeral and p + count - 1 not in ephemeral]
+    for base in random.sample(candidates, 200):
+        if all(_bindable(base + i) for i in range(count)):
+            return base
+    raise RuntimeError("no free ports")
+
+
+def free_port() -> int:
+    return free_ports(1)
 
 
 class Emulator:

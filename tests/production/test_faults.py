@@ -24,7 +24,7 @@ from sqlalchemy import text
 from bot.db.engine import create_engine
 from tests.channels.test_twilio import message
 from tests.conftest import PROJECT_ROOT
-from tests.emulators import free_port
+from tests.emulators import free_port, free_ports
 from tests.product import MODEL, TWILIO_SID, TWILIO_TOKEN, SMS_FROM, WHATSAPP_FROM
 
 pytestmark = pytest.mark.slow
@@ -46,7 +46,7 @@ def production(tmp_path_factory, twilio_api):
     name = f"luz_prod_{uuid.uuid4().hex[:8]}"
     _admin(f'CREATE DATABASE "{name}"')
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    rasa, action, web, public, proxy = free_port(), free_port(), free_port(), free_port(), free_port()
+    rasa, action, web, public, proxy = free_ports(2), free_ports(2), free_port(), free_port(), free_port()
     env = {
         **os.environ, "DATABASE_URL": url, "TRACKER_STORE_URL": url, "PYTHONPATH": str(PROJECT_ROOT),
         "RASA_PORT": str(rasa), "ACTION_PORT": str(action), "WEB_PORT": str(web), "LUZ_PUBLIC_PORT": str(public),
