@@ -28,7 +28,10 @@ from rasa.core import tracker_store
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 import bot.rasa_speedups  # noqa: F401 - the Rasa server loads this module: its speed-ups come with it
 
@@ -64,6 +67,14 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
+            if self.engine.url.database not in (None, "", ":memory:"):
+                # SQLAlchemy 1.4 opens, configures and closes a new SQLite connection per query on a file
+                # (NullPool); under load that was a tenth of the Rasa server's CPU. Keep them open instead.
+                url = self.engine.url
+                self.engine.dispose()
+                self.engine = sa.create_engine(url, poolclass=QueuePool, pool_size=10, max_overflow=10,
+                                               connect_args={"check_same_thread": False})
+                self.sessionmaker = sessionmaker(bind=self.engine)
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:

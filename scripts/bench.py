@@ -58,6 +58,7 @@ class Result:
     seconds: float = 0.0
     latencies_ms: List[float] = field(default_factory=list)
     peak_rss_mb: Dict[str, float] = field(default_factory=dict)
+    cpu_seconds: Dict[str, float] = field(default_factory=dict)  # used during the measured window, by whom
 
     @property
     def throughput(self) -> float:
@@ -124,6 +125,44 @@ class MemoryWatch(threading.Thread):
             time.sleep(0.5)
 
 
+SERVICES = {"postgres": "PostgreSQL", "beam.smp": "RabbitMQ", "redis-server": "Redis"}
+LOAD_GENERATOR, OTHERS = "load generator + Twilio emulator", "other processes"
+
+
+def cpu_snapshot(roots: List[int]) -> Dict[int, Tuple[str, float]]:
+    """CPU seconds used so far by every process of the machine, labelled by who it is: a process of the
+    product (as in the memory figures), a local service, this load generator, or anything else."""
+    product = set()
+    for pid in roots:
+        try:
+            root = psutil.Process(pid)
+            product |= {p.pid for p in [root, *root.children(recursive=True)]}
+        except psutil.Error:
+            pass
+    used = {}
+    for process in psutil.process_iter():
+        try:
+            times = process.cpu_times()
+            if process.pid in product:
+                label = MemoryWatch.label(process)
+            elif process.pid == os.getpid():
+                label = LOAD_GENERATOR
+            else:
+                label = SERVICES.get(process.name(), OTHERS)
+            used[process.pid] = (label, times.user + times.system)
+        except psutil.Error:
+            continue
+    return used
+
+
+def cpu_used(before: Dict[int, Tuple[str, float]], after: Dict[int, Tuple[str, float]]) -> Dict[str, float]:
+    """CPU seconds used between two snapshots, summed by label (a process started between them counts whole)."""
+    used: Dict[str, float] = {}
+    for pid, (label, seconds) in after.items():
+        used[label] = used.get(label, 0.0) + max(0.0, seconds - before.get(pid, (label, 0.0))[1])
+    return used
+
+
 def wait_for(urls: List[str], process: subprocess.Popen, timeout: float = 480) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -157,7 +196,7 @@ def phones(count: int, database_url: str) -> List[str]:
 
 
 async def drive(base: str, send_one: "SendOne", phones: Iterator[str], args, result: Result,
-                rate: Optional[float]) -> None:
+                rate: Optional[float], roots: List[int]) -> None:
     """Runs CONVERSATIONS customers at once. Each has a whole conversation (the MESSAGES script) with a
     demo phone, then the next customer takes the next phone, as a real queue of customers would.
 
@@ -187,8 +226,15 @@ async def drive(base: str, send_one: "SendOne", phones: Iterator[str], args, res
                         result.latencies_ms.append(took * 1000)
                 next_send = sent + interval if interval else time.perf_counter()
 
+    async def account_cpu() -> None:
+        """Who used the machine's CPU during the measured window (the product, services, anything else)."""
+        await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
+        before = await asyncio.to_thread(cpu_snapshot, roots)
+        await asyncio.sleep(max(0.0, measure_to - time.perf_counter()))
+        result.cpu_seconds = cpu_used(before, await asyncio.to_thread(cpu_snapshot, roots))
+
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=200)) as client:
-        await asyncio.gather(*[customer(client, slot) for slot in range(args.conversations)])
+        await asyncio.gather(account_cpu(), *[customer(client, slot) for slot in range(args.conversations)])
     result.seconds = args.seconds
 
 
@@ -276,7 +322,8 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
             replies = Replies(emulator, asyncio.get_running_loop())
             for label, rate in modes(args):
                 result = Result(f"{name}, {label}", rate=rate)
-                await drive(base, webhook_sender(env["PUBLIC_BASE_URL"], replies), numbers, args, result, rate)
+                await drive(base, webhook_sender(env["PUBLIC_BASE_URL"], replies), numbers, args, result, rate,
+                            [process.pid])
                 results.append(result)
                 announce(result)
 
@@ -325,7 +372,7 @@ def run_floor(args) -> Result:
         watch = MemoryWatch(process.pid)
         watch.start()
         numbers = itertools.cycle(phones(10 ** 6, env["DATABASE_URL"]))
-        asyncio.run(drive(f"http://127.0.0.1:{port}", rest_send, numbers, args, result, rate=None))
+        asyncio.run(drive(f"http://127.0.0.1:{port}", rest_send, numbers, args, result, None, [process.pid, actions.pid]))
         announce(result)
         watch.running = False
         result.peak_rss_mb = dict(sorted(watch.peaks.items()))
@@ -343,6 +390,22 @@ def run_floor(args) -> Result:
 def announce(result: Result) -> None:
     print(f"   {result.name}: {result.messages} messages, {result.errors} errors, {result.throughput:.1f} msg/s, "
           f"p50 {result.pct(50):.0f} ms, p95 {result.pct(95):.0f} ms, p99 {result.pct(99):.0f} ms", flush=True)
+    others = result.cpu_seconds.get(OTHERS, 0.0) / result.seconds if result.seconds else 0.0
+    if others > 0.1:
+        print(f"   WARNING: other processes used {others:.2f} CPU cores during this run; its figures are "
+              "pessimistic (run the benchmark alone)", flush=True)
+
+
+def cpu_line(result: Result) -> str:
+    """CPU milliseconds per message by process, and how busy the machine was, during one run."""
+    if not result.messages or not result.seconds:
+        return f"- {result.name}: no messages"
+    per_message = sorted(((seconds * 1000 / result.messages, label) for label, seconds in result.cpu_seconds.items()
+                          if label != OTHERS), reverse=True)
+    busy = sum(result.cpu_seconds.values()) / result.seconds / (os.cpu_count() or 1) * 100
+    others = result.cpu_seconds.get(OTHERS, 0.0) / result.seconds * 100
+    return (f"- {result.name}: " + ", ".join(f"{label} {ms:.1f}" for ms, label in per_message if ms >= 0.05)
+            + f"; machine {busy:.0f} % busy, other processes {others:.0f} % of one core")
 
 
 def machine() -> str:
@@ -375,6 +438,9 @@ def report(results: List[Result], args, load_average: str) -> str:
         share = f"{r.throughput / floor.throughput * 100:.0f} %" if comparable else "—"
         lines.append(f"| {r.name} | {r.messages} | {r.errors} | {r.throughput:.1f} | {r.pct(50):.0f} | "
                      f"{r.pct(95):.0f} | {r.pct(99):.0f} | {share} |")
+    lines += ["", "CPU per reply, in milliseconds of one core, by process (the load generator and the Twilio emulator "
+              "share the machine and are counted too), and how busy the machine was:", ""]
+    lines += [cpu_line(r) for r in results]
     lines += ["", "Peak memory (RSS) per process, over both runs:", ""]
     for r in results:
         if r.rate is None:

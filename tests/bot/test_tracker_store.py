@@ -7,7 +7,7 @@ import time
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.db import models as m
 from bot.db.engine import session_scope
@@ -55,3 +55,20 @@ async def test_a_conversation_is_saved_once_and_comes_back_whole(tmp_path, datab
     await asyncio.sleep(0.3)  # a duplicate would have arrived by now
     assert _intent_rows(engine, "+573001234501", expected=3, timeout=0) == ["check_balance", "thank"]
     await broker.close()
+
+
+async def test_a_sqlite_file_store_keeps_its_connections_open(tmp_path):
+    """Opening and configuring a SQLite connection per query was a tenth of the server's CPU under load."""
+    domain = Domain.load(str(PROJECT_ROOT / "domain"))
+    store = SQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    opened = []
+    event.listen(store.engine, "connect", lambda *_: opened.append(1))
+    for turn in range(5):
+        tracker = await store.get_or_create_tracker("+573001234501")
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(_message(f"mensaje {turn}", "inform"))
+        await store.save(tracker)
+    assert len((await store.retrieve("+573001234501")).events) >= 10
+    assert len(opened) <= 2  # one per worker thread that happened to run a query, not one per query
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
