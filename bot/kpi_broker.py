@@ -5,7 +5,8 @@ a customer message's intent and confidence (with the text when it was not
 understood, to improve training) and the fallback action. Rows are written by
 a background thread in small batches, so the dialogue never waits for them.
 In the production profile Rasa's Pika broker sends the same events to
-RabbitMQ and ``python -m bot kpi-consumer`` writes them with ``rows_for``.
+RabbitMQ (``KpiPikaEventBroker``: only those) and ``python -m bot kpi-consumer``
+writes them with ``rows_for``.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import threading
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
+from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import events
@@ -87,3 +89,16 @@ class KpiEventBroker(EventBroker):
     async def close(self) -> None:
         self._queue.put(None)
         self._thread.join(5)
+
+
+class KpiPikaEventBroker(PikaEventBroker):
+    """Rasa's Pika broker, publishing only the events the KPIs count.
+
+    Rasa publishes about ten events per customer message (actions, slots, bot replies); the consumer
+    kept one of them and dropped the rest after RabbitMQ had stored and delivered them all. Under load
+    that traffic cost more CPU than the KPIs' database writes (docs/benchmarks.md). A consumer that
+    needs every event uses ``type: pika`` instead."""
+
+    def publish(self, event: Dict[Text, Any], headers: Optional[Dict[Text, Text]] = None) -> None:
+        if rows_for(event):
+            super().publish(event, headers)

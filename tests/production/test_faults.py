@@ -112,6 +112,20 @@ def tracker_events(url: str, sender: str):
     return [(kind, json.loads(data)) for kind, data in rows]
 
 
+def kpi_intents(url: str, conversation: str, expected: int, timeout: float = 30):
+    """The intents the KPI consumer recorded for a conversation, once `expected` have arrived (or the time is up)."""
+    engine = create_engine(url)
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as connection:
+            intents = connection.execute(text("SELECT intent FROM interaction_events WHERE conversation_id = :c "
+                                              "AND kind = 'intent'"), {"c": conversation}).scalars().all()
+        if len(intents) >= expected or time.monotonic() > deadline:
+            engine.dispose()
+            return intents
+        time.sleep(0.2)
+
+
 async def _say_all(base: str, sender: str, texts):
     async with httpx.AsyncClient(base_url=base, timeout=120) as client:
         return await asyncio.gather(*[client.post("/webhooks/rest/webhook", json={"sender": sender, "message": t})
@@ -131,6 +145,9 @@ def test_a_burst_of_one_conversation_over_two_replicas_keeps_order_and_loses_not
     kinds = [kind for kind, _ in events if kind in ("user", "bot")]
     # Turns never interleave: after each customer message comes its answer, before the next message.
     assert all(kinds[i + 1] == "bot" for i, kind in enumerate(kinds[:-1]) if kind == "user")
+    # Every message also reaches the KPIs, through RabbitMQ and the consumer, once.
+    assert sorted(kpi_intents(production["url"], sender, expected=len(texts))) == sorted(
+        data["parse_data"]["intent"]["name"] for kind, data in events if kind == "user")
 
 
 def _outside_address() -> str:
