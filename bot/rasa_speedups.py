@@ -1,17 +1,27 @@
-"""Rasa 3.6 checks every action server response with ``jsonschema.validate``, which first validates
-the *schema itself* against the JSON Schema 2020-12 meta-schema, on every call. Under load that was
-two thirds of the Rasa server's CPU (py-spy, docs/benchmarks.md). Here the schema is checked once and
-each response is still validated, with the same error message when it is wrong.
+"""Two per-call costs of Rasa 3.6 that profiling under load found (py-spy, docs/benchmarks.md):
+
+- every action server response was checked with ``jsonschema.validate``, which first validates the
+  *schema itself* against the JSON Schema 2020-12 meta-schema, on every call: two thirds of the Rasa
+  server's CPU. Here the schema is checked once and each response is still validated, with the same
+  error message when it is wrong.
+- every call to the action server built a new HTTP client session and a new connection. Here each
+  endpoint keeps one session whose connections are reused, and dropped after 2 s idle, before the
+  action server (Sanic: 5 s) or nginx (75 s) closes them, so a request never goes out on a connection
+  the other side is closing.
 
 Imported by the Rasa server's Luz components (bot.tracker_store), so it applies wherever Rasa runs Luz.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+import asyncio
+import weakref
+from typing import Any, Dict, Hashable, Text, Tuple
 
+import aiohttp
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 _SCHEMA = RemoteAction.action_response_format_spec()
 _VALIDATOR_CLASS = validators.validator_for(_SCHEMA)
@@ -32,3 +42,38 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
 
 
 RemoteAction._validate_action_result = _validate_action_result
+
+
+IDLE_CONNECTION_SECONDS = 2.0
+# per event loop (a session belongs to the loop that made it), then per endpoint
+_sessions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[Tuple[Hashable, ...], aiohttp.ClientSession]]" = (
+    weakref.WeakKeyDictionary())
+
+
+class _KeptSession:
+    """``async with endpoint.session() as session`` that leaves the shared session open."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self._session
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        return None
+
+
+def _session(self: EndpointConfig) -> _KeptSession:
+    """One client session per endpoint and event loop."""
+    sessions = _sessions.setdefault(asyncio.get_running_loop(), {})
+    key = (self.url, tuple(sorted(self.headers.items())), tuple(sorted(self.basic_auth.items())))
+    session = sessions.get(key)
+    if session is None or session.closed:
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+        session = sessions[key] = aiohttp.ClientSession(
+            headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS))
+    return _KeptSession(session)
+
+
+EndpointConfig.session = _session
