@@ -64,6 +64,44 @@ CONCEPTS: Dict[str, str] = {
  "emoji_yes": "[\u2705\U0001F44C\U0001F44D]",
  "emoji_no": "[\u274C\U0001F44E]",
  "short": r"^\W*\w{1,8}\W*$",
+ # Businesses and services that are not the electricity utility (out_of_scope when they are the subject).
+ "other_service": r"\b(agua|acueducto|alcantarillado|gas|cilindro|balon de gas|pipa|internet|wi-?fi|fibra|decodificador|datos moviles|plan (de )?(celular|postpago|prepago)|senal (de|del) (celular|telefono|cable|tv)|canales|movistar|entel|telcel|vodafone|directv|netflix|spotify|youtube|facebook|instagram|whatsapp web|banco|cajero|tarjeta de credito|prestamo|mercado pago|soat|pasaporte|cedula|visa americana|reciclaje|rappi|uber|taxi|vuelo|bus|metro|plomero|gasfitero|cerrajero|mecanico|abogado)\b",
+ # General knowledge, entertainment and everyday life questions.
+ "chitchat": r"\b(presidente|gobierno|elecciones|politic\w*|quien (gano|fue|es|invento|descubrio|escribio|pinto|canta)|cuanto es \d|\d+ ?[+x*] ?\d+|ecuacion|tarea|traduc\w*|como se dice|en ingles|clima|lluvia|temperatura|grados|pronostico|partido|futbol|liga|goles?|selecci\w*|clasico|juega|receta|preparar|chiste|cuento|poema|cancion|musica|pelicula|horoscopo|euro|bitcoin|feriado|vacaciones|novi[oa]|pareja|edad|cuantos anos tienes|favorit[oa]|te gusta|aburrid\w*|aburro|triste|hambre|comida|cenar|fiesta|python|java\w*|excel|computadora esta|celular barato|iphone|planeta|historia|universidad|empleo|vacantes)\b",
+ # Laughter, keyboard mashing and emoji-only noise.
+ "noise": r"(\b(ja|je|ji|js|ks|jk|kk|sk){2,}\w{0,2}\b|\b(xd+|lol|asd\w*|qwe\w*|mm+|hm+)\b|[\U0001F602\U0001F923])",
+ # Remarks aimed at the assistant as a person (flirting, feelings): small talk, not a robot question. Not insults:
+ # an angry customer with a real problem swears too.
+ "personal": r"\b(eres|estas|sos|tienes|tenes) (linda|bonita|fea|feliz|triste|novio|hijos|tont[oa])|\b(te quiero|te amo)\b",
+ # Dates and times given as an answer.
+ "when": r"\b(ayer|anteayer|anoche|hoy|manana|pasado manana|lunes|martes|jueves|viernes|sabado|domingo|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|(proxim[oa]|pasad[oa]|est[ea]|la otra|el otro) (semana|mes|lunes|martes|miercoles|jueves|viernes|sabado|domingo)|hace (un|una|unos|unas|\d+) \w+|mediodia|madrugada|(por|en) la (manana|tarde|noche)|a las? \d+|\d{1,2}[/:-]\d{2})\b",
+ # Places and addresses given as an answer.
+ "place": r"\b(calle|carrera|cra|cll|cl|av|avda|avenida|pasaje|psje|jiron|jr|mz|manzana|lote|lt|urb|urbanizacion|barrio|colonia|col|comuna|vereda|corregimiento|municipio|distrito|canton|provincia|parroquia|piso|depto|departamento|apartamento|apto|dpto|edificio|torre|bloque|conjunto|esquina|frente a|cerca de|al lado de|parte baja|#\s*\d+|n[o°]\.? ?\d+)\b",
+ # A person's name given as an answer.
+ "name": r"\b(mi nombre es|se llama|soy (el|la) (titular|duen[oa]|propietari[oa])|a nombre de|la titular es)\b",
+ # Wanting to talk to a person (a request) rather than asking what the assistant is.
+ "want_human": r"\b(quiero|necesito|prefiero|pasame|pasen(me)?|comuniq\w*|transfier\w*|derive?n?(me)?|comunicarme|hablar|atencion) (con )?(una? )?(persona|humano|asesor|agente|operador|ejecutiv\w*)|atencion (humana|personalizada|al cliente)\b",
+ "are_you": r"\b(eres|sos|es usted|usted es|estoy (hablando|chateando|escribiendo)|hablo|estamos hablando|hay (un|una|alguien)|alguien (real|de verdad)|me (responde|escribe|contesta)|quien (me )?(responde|contesta|escribe|esta del otro lado)|contestas|carne y hueso|(es|eres|sos) (real|de verdad)|(persona|alguien|humano) (real|de verdad))\b",
+ # Ongoing delivery of the bill through a channel (e-bill) rather than one copy.
+ "ongoing": r"\b(cada mes|mensual\w*|todos los meses|de ahora en adelante|en adelante|a partir de (ahora|hoy|este mes)|desde ahora|siempre|ya no (me )?(traigan|manden|envien|impriman|dejen|llegue)|impres[ao]s?|papel|ecologic\w*|e-?(boleta|recibo|factura)|whatsapp|suscrib\w* (a )?(la )?(factura|boleta|recibo))\b",
+ # Paying over time, later or in part.
+ "pay_later": r"\b(plan de pagos?|mensualidades|parcial\w*|por partes|el resto|lo que falta|semanal\w*|quincena\w*|sueldo|aguinaldo|cuando (cobre|me paguen|me pagan)|me pagan|ayuda para pagar|(correr|mover|cambiar|ampliar|extender|aplazar|postergar) (la |el )?(fecha|vencimiento|plazo)|en vez del?|dias mas|no me alcanza|poco a poco|de a poco)\b",
+ # Asking for news about an ongoing interruption.
+ "outage_news": r"\b(hasta cuando|cuanto tiempo|va para largo|para cuando|a que hora (vuelve|regresa|llega|viene)|informacion|actualizacion|actualizad\w*|reponen|que (fue lo que )?paso|tecnic\w*|cuadrilla|brigada|ya vienen|siguen sin|seguimos sin|todavia (no|sin)|aun (no|sin)|nada todavia|dijeron que|demor\w*|tarda\w*)\b",
+ # Asking to be told about something in the future.
+ "tell_me": r"\b(avisar(me|nos)?|avis\w*(me|nos)|notificar(me|nos)|notifiqu\w*|mandar(me|nos)|enviar(me|nos)|escribir(me|nos)|escriban(me|nos)?|me escriban|me manden|me envien|me avisen|me notifiquen|agreg\w*(me|nos)|cuando haya|si (van a|hay)|en cuanto|con anticipacion|antes de que)\b",
+ # Quality of the supply rather than its absence.
+ "quality2": r"\b(intermiten\w*|sobre\w* (de )?(tension|voltaje)|pico\w* de (tension|voltaje|luz)|quem\w*|opac\w*|fase|voltios|\d+ ?v\b|a ratos|cada rato|se (va|corta) y (vuelve|regresa)|focos? (parpade|brilla|baja)\w*)\b",
+ # Asking about something already filed.
+ "status2": r"\b(en que (punto|paso|etapa|quedo)|que (paso|pasa) con (mi|el|la)|sin respuesta|no (me )?han (respondido|contestado|dicho)|ya (fue|fueron|esta|lo|la) (atendid\w*|resuelt\w*|recibieron|vieron|revisaron)|alguna novedad|que (ha )?paso con|presente|puse|hice|mande|radique|ingrese|abri)\b",
+ # Using less electricity / what appliances use.
+ "saving2": r"\b(gast\w* menos|consum\w* menos|cuanto (gasta|consume|chupa)|(que|cuales?) (aparatos?|electrodomestic\w*|equipos?) (gastan?|consumen?)|consumen mas|conviene (apagar|desconectar|dejar|usar)|apagar el|desconectar|aprovechar|bombillos?|calentador|termo|aire acondicionado|nevera|refri\w*|lavadora|plancha)\b",
+ # Small talk closings and wishes at the end of a conversation.
+ "bye2": r"\b(feliz (dia|tarde|noche|fin)|buen (fin de semana|finde|resto)|que (te|le|les) vaya|que (descans|tenga|pase)\w*|me despido|te dejo|los dejo|tengo que (irme|colgar|salir)|cierro|hablamos|luego te escribo|ahi nos vidrios|nos hablamos|hasta (la proxima|otra|mas tarde)|chaito|bye)\b",
+ # Help wanted with the assistant itself.
+ "help2": r"\b(ayudita|ayudame|ayudeme|funciones|funcionas|guia|instrucciones|como (te|lo) uso|que (hago|puedo hacer) (aca|aqui)|orient\w*|no se (por donde|que hacer|como)|para que (es|sirve)|que ofreces|volver (al )?(menu|inicio|atras)|atras|empezar)\b",
+ # Further affirmations across regions.
+ "yes2": r"^\W*(ok+|okis|de (una|ley|one)|clarinete|tal cual|totalmente|proced\w*|adelante|hagale|hagamosle|me parece|esta bien|simon|arre|sale y vale|ajam?|aja|seguro|obvio|cierto|bien|si senor\w*|si po|sip|yes|yeah)\b",
 }
 
 COMPILED: List[Pattern[str]] = [re.compile(expression) for expression in CONCEPTS.values()]
