@@ -76,4 +76,10 @@ def _session(self: EndpointConfig) -> _KeptSession:
     return _KeptSession(session)
 
 
+async def close_sessions() -> None:
+    """Closes this event loop's sessions (at shutdown; Rasa's own code never closes them)."""
+    for session in _sessions.pop(asyncio.get_running_loop(), {}).values():
+        await session.close()
+
+
 EndpointConfig.session = _session

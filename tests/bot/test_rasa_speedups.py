@@ -50,3 +50,4 @@ async def test_calls_to_an_endpoint_share_a_connection_and_survive_its_restart()
     assert await endpoint.request(json={"n": 4}) == {"echo": 4}
     assert len(set(peers)) == 3
     await runner.cleanup()
+    await bot.rasa_speedups.close_sessions()
