@@ -113,17 +113,19 @@ def tracker_events(url: str, sender: str):
 
 
 def kpi_intents(url: str, conversation: str, expected: int, timeout: float = 30):
-    """The intents the KPI consumer recorded for a conversation, once `expected` have arrived (or the time is up)."""
+    """The intents the KPI consumer recorded for a conversation, once `expected` have arrived (or the time is
+    up), read again a moment later so that a late duplicate would be seen."""
     engine = create_engine(url)
-    deadline = time.monotonic() + timeout
+    deadline, settled = time.monotonic() + timeout, False
     while True:
         with engine.connect() as connection:
             intents = connection.execute(text("SELECT intent FROM interaction_events WHERE conversation_id = :c "
                                               "AND kind = 'intent'"), {"c": conversation}).scalars().all()
-        if len(intents) >= expected or time.monotonic() > deadline:
+        if settled or time.monotonic() > deadline:
             engine.dispose()
             return intents
-        time.sleep(0.2)
+        settled = len(intents) >= expected
+        time.sleep(1.0 if settled else 0.2)
 
 
 async def _say_all(base: str, sender: str, texts):
