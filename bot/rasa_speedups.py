@@ -5,11 +5,10 @@
   server's CPU. Here the schema is checked once and each response is still validated, with the same
   error message when it is wrong.
 - every call to the action server built a new HTTP client session and a new connection. Here each
-  endpoint keeps one session whose connections are reused, and dropped after 2 s idle, before the
-  action server (Sanic: 5 s) or nginx (75 s) closes them, so a request never goes out on a connection
-  the other side is closing.
-
-Imported by the Rasa server's Luz components (bot.tracker_store), so it applies wherever Rasa runs Luz.
+  endpoint keeps one session whose connections are reused; one idle for 2 s is not used again, since
+  the action server (Sanic: 5 s) or nginx (75 s) may be closing it. When the action server stops, the
+  event loop sees its connections close; a request sent in that very instant fails its turn (Rasa's
+  apology and the offer of a person), as it would without the reuse.
 """
 from __future__ import annotations
 

@@ -28,12 +28,10 @@ from rasa.core import tracker_store
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import QueuePool
 
 import bot.rasa_speedups  # noqa: F401 - the Rasa server loads this module: its speed-ups come with it
+from bot.db.engine import create_engine
 
 logger = logging.getLogger(__name__)
 
@@ -56,26 +54,16 @@ def deserialise(serialised: List[Dict[Text, Any]]) -> List[Event]:
     return events
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
 class SQLTrackerStore(tracker_store.SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite":
-            if self.engine.url.database not in (None, "", ":memory:"):
-                # SQLAlchemy 1.4 opens, configures and closes a new SQLite connection per query on a file
-                # (NullPool); under load that was a tenth of the Rasa server's CPU. Keep them open instead.
-                url = self.engine.url
-                self.engine.dispose()
-                self.engine = sa.create_engine(url, poolclass=QueuePool, pool_size=10, max_overflow=10,
-                                               connect_args={"check_same_thread": False})
-                self.sessionmaker = sessionmaker(bind=self.engine)
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            # Rasa's engine has no pool on a SQLite file (SQLAlchemy 1.4): every query opened, configured
+            # and closed a connection, a tenth of the Rasa server's CPU under load. The records database's
+            # engine keeps its connections open, in WAL mode; the tracker store uses the same kind.
+            self.engine.dispose()
+            self.engine = create_engine(str(self.engine.url))
+            self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         serialised = await asyncio.to_thread(self._load, sender_id, fetch_events_from_all_sessions)

@@ -3,14 +3,20 @@ endpoint reuse a connection without ever failing on one the server has closed.""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
 
+import httpx
+import psutil
 import pytest
-from aiohttp import web
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
 import bot.rasa_speedups
+from tests.conftest import PROJECT_ROOT
 from tests.emulators import free_port
 
 
@@ -22,32 +28,54 @@ def test_good_responses_pass_and_bad_ones_are_refused_with_rasas_message():
         action._validate_action_result({"events": "not a list"})
 
 
-async def _serve(port: int, peers: list) -> web.AppRunner:
-    async def webhook(request: web.Request) -> web.Response:
-        peers.append(request.transport.get_extra_info("peername")[1])
-        return web.json_response({"echo": (await request.json())["n"]})
+def _start_action_server(port: int, tmp_path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'luz.db'}"}
+    server = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+                              cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    pytest.fail("the action server did not start")
 
-    app = web.Application()
-    app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
+
+def _connections_to(port: int) -> set:
+    """This process's open connections to the port, by their local port."""
+    return {c.laddr.port for c in psutil.Process().net_connections(kind="tcp")
+            if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED}
 
 
-async def test_calls_to_an_endpoint_share_a_connection_and_survive_its_restart():
-    port, peers = free_port(), []
-    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
-    runner = await _serve(port, peers)
-    assert [await endpoint.request(json={"n": n}) for n in range(3)] == [{"echo": 0}, {"echo": 1}, {"echo": 2}]
-    assert len(set(peers)) == 1  # one connection, reused
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(30)
 
-    await runner.cleanup()  # the action server restarts: its connections are gone
-    runner = await _serve(port, peers)
-    assert await endpoint.request(json={"n": 3}) == {"echo": 3}
 
-    await asyncio.sleep(bot.rasa_speedups.IDLE_CONNECTION_SECONDS + 0.5)  # idle: dropped before the server would
-    assert await endpoint.request(json={"n": 4}) == {"echo": 4}
-    assert len(set(peers)) == 3
-    await runner.cleanup()
-    await bot.rasa_speedups.close_sessions()
+async def test_calls_to_the_action_server_share_a_connection_and_survive_its_restart(tmp_path):
+    port = free_port()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/health")
+    server = _start_action_server(port, tmp_path)
+    try:
+        for _ in range(3):
+            assert await endpoint.request(method="get") == {"status": "ok"}
+        first = _connections_to(port)
+        assert len(first) == 1  # one connection, kept open and reused
+
+        # The action server restarts while Rasa's event loop goes on (as it does in the server), so the
+        # loop sees the old connection close and does not send the next request on it.
+        await asyncio.to_thread(_stop, server)
+        server = await asyncio.to_thread(_start_action_server, port, tmp_path)
+        assert await endpoint.request(method="get") == {"status": "ok"}
+        second = _connections_to(port)
+        assert len(second) == 1 and second != first
+
+        # Idle longer than 2 s: not used again (the server may be about to close it), a new one is opened.
+        await asyncio.sleep(bot.rasa_speedups.IDLE_CONNECTION_SECONDS + 0.5)
+        assert await endpoint.request(method="get") == {"status": "ok"}
+        assert second.isdisjoint(_connections_to(port)) and len(_connections_to(port)) == 1
+    finally:
+        _stop(server)
+        await bot.rasa_speedups.close_sessions()
