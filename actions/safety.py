@@ -85,15 +85,19 @@ class GuardedFormValidation(FormValidationAction, ABC):
         if tracker.active_loop.get("name") and wants_to_leave(tracker.latest_message.get("text", "")):
             Reply("Listo, lo dejamos aquí. ¿Te ayudo con algo más?",
                   [("Ver el menú", "/help"), ("Hablar con un asesor", "/request_agent")]).send(dispatcher)
-            return self._ended_early()
+            return self._ended_early(domain)
         try:
             return await super().run(dispatcher, tracker, domain)
         except Exception:  # noqa: BLE001 - the customer must get an answer whatever failed
             log.exception("form validation %s failed for conversation %s", self.name(), tracker.sender_id)
             dispatcher.messages.clear()
             apologise(dispatcher)
-            return self._ended_early()
+            return self._ended_early(domain)
 
-    def _ended_early(self) -> List[Dict[Text, Any]]:
-        slots = {self.failure_slot: True, **self.reset_on_failure, "requested_slot": None}
+    def _ended_early(self, domain: DomainDict) -> List[Dict[Text, Any]]:
+        """Ends the form with its answers emptied: the message that ended it ("cancelar") was already
+        taken as the answer to the question asked, and must not reach the action after the form."""
+        answers = domain.get("forms", {}).get(self.form_name(), {}).get("required_slots", [])
+        slots = {**{slot: None for slot in answers}, self.failure_slot: True, **self.reset_on_failure,
+                 "requested_slot": None}
         return [SlotSet(name, value) for name, value in slots.items()]

@@ -103,10 +103,17 @@ def test_a_complaint_filed_in_conversation_is_in_the_records(product):
     assert complaint.category == "facturacion" and complaint.channel == "rest"
 
 
-def test_cancel_leaves_a_form_and_the_assistant_goes_on(product):
+def test_cancel_leaves_a_form_without_taking_the_word_as_an_answer(product):
     sender = "+573001234501"
     assert "lectura de tu medidor" in say(product, sender, "quiero reportar la lectura del medidor")
-    assert "lo dejamos aquí" in say(product, sender, "cancelar")
+    reply = say(product, sender, "cancelar")
+    assert "lo dejamos aquí" in reply and "Lo siento" not in reply and "registré" not in reply
+    assert "nuevo correo electrónico o número de celular" in say(product, sender, "quiero cambiar mi numero de celular")
+    reply = say(product, sender, "ya no")
+    assert "lo dejamos aquí" in reply and "actualicé" not in reply
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        phones = {p.number for p in records.account_by_number(session, "100200301").customer.phones}
+    assert phones == {sender}
     assert "Soy Luz" in say(product, sender, "hola")
 
 
