@@ -209,9 +209,10 @@ def payment_arrangement(session: Session, ctx: JourneyContext) -> Outcome:
         text = ("No tienes deuda pendiente, así que no necesitas un acuerdo de pago." if balance.amount_due <= 0 else
                 f"Tu saldo es {money(balance.amount_due)}; los acuerdos de pago son para deudas desde {money(ARRANGEMENT_MINIMUM)}. "
                 "Puedes pagarlo de una vez en línea o en puntos de pago.")
-        return [Reply(text, [("Cómo pagar", "/pay_bill")])], {}
+        return [Reply(text, [("Cómo pagar", "/pay_bill")])], {"arrangement_offer": None}
     if records.open_requests(session, ctx.account, "payment_arrangement"):
-        return [Reply("Ya tienes una solicitud de acuerdo de pago en estudio. Te contactaremos en máximo 2 días hábiles.")], {}
+        return [Reply("Ya tienes una solicitud de acuerdo de pago en estudio. Te contactaremos en máximo 2 días hábiles.")], {
+            "arrangement_offer": None}
     down = (balance.amount_due * DOWN_PAYMENT_SHARE).quantize(Decimal("1"))
     rest = balance.amount_due - down
     options = [(months, instalment(rest, months)) for months in (3, 6, 12)]
@@ -226,13 +227,16 @@ def payment_arrangement(session: Session, ctx: JourneyContext) -> Outcome:
 
 
 class ActionAskArrangementMonths(GuardedAction):
-    """The instalment options offered by the journey, as buttons."""
+    """The instalment options offered by the journey, as buttons; none when it offered none (no debt,
+    or a request already in study): the form then ends without asking, and the journey has said why."""
 
     def name(self) -> Text:
         return "action_ask_arrangement_months"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        offer = tracker.get_slot("arrangement_offer") or [[3, ""], [6, ""], [12, ""]]
+        offer = tracker.get_slot("arrangement_offer")
+        if not offer:
+            return [SlotSet("requested_slot", None)]
         buttons = [(f"{months} cuotas de {value}" if value else f"{months} cuotas", str(months)) for months, value in offer]
         Reply("¿Cuántas cuotas prefieres? (escribe «cancelar» si no quieres el acuerdo)", buttons).send(dispatcher)
         return []
@@ -258,7 +262,7 @@ class ActionSubmitArrangement(GuardedAction):
         return "action_submit_arrangement"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        clear = [SlotSet("arrangement_months", None), SlotSet("arrangement_failed", None)]
+        clear = [SlotSet("arrangement_months", None), SlotSet("arrangement_failed", None), SlotSet("arrangement_offer", None)]
         months = tracker.get_slot("arrangement_months")
         if not months or not tracker.get_slot("account_verified"):
             return clear

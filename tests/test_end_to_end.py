@@ -117,6 +117,15 @@ def test_cancel_leaves_a_form_without_taking_the_word_as_an_answer(product):
     assert "Soy Luz" in say(product, sender, "hola")
 
 
+def test_an_arrangement_is_requested_once(product):
+    sender = "+573001234502"  # Carlos: suspended, three overdue bills
+    assert "¿Cuántas cuotas prefieres?" in say(product, sender, "quiero pagar la deuda en cuotas")
+    assert "Número de solicitud: SL-" in say(product, sender, "6")
+    reply = say(product, sender, "quiero un acuerdo de pago")
+    assert "Ya tienes una solicitud de acuerdo de pago en estudio" in reply and "Cuántas cuotas" not in reply
+    assert "Soy Luz" in say(product, sender, "hola")  # no form left waiting for a number
+
+
 def test_a_hazard_gets_safety_instructions_and_is_located(product):
     sender = "+573109990006"
     reply = say(product, sender, "hay un cable caido en la calle echando chispas")
