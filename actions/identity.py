@@ -3,10 +3,13 @@
 The privacy rule of every journey: account data goes only to its owner. The
 owner is a sender whose phone is registered on the account, or someone who
 gives the account number and the last 4 digits of the holder's national id.
-Three failed attempts end the form with other ways to get help.
+Three failed attempts end the form with other ways to get help; an account, and a
+sender, get only a few wrong answers a day across conversations, so the four digits
+cannot be guessed by starting again.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -19,9 +22,13 @@ from actions.context import sender_phone, settings, with_records
 from actions.replies import Reply
 from actions.safety import GuardedAction, GuardedFormValidation
 from bot import records
+from bot.db import models as m
 from bot.formatting import mask_address
 
 MAX_FAILURES = 3
+GUESS_WINDOW = dt.timedelta(hours=24)
+MAX_WRONG_PER_ACCOUNT = 5  # wrong second-factor answers per account (from anyone) in the window
+MAX_WRONG_PER_SENDER = 10  # ...and per sender, over all accounts
 ACCOUNT_DIGITS = 9
 _DIGIT_RUN = re.compile(r"\d[\d .-]*\d|\d")
 
@@ -181,11 +188,31 @@ class ValidateIdentifyForm(GuardedFormValidation):
                 dispatcher, tracker, "Necesito exactamente los últimos 4 dígitos del documento del titular.", "id_last4"
             )
 
-        def check(session) -> bool:
-            account = records.account_by_number(session, number)
-            return account is not None and records.holder_id_ends_with(session, account, digits)
+        sender = tracker.sender_id
 
-        if not await with_records(check):
+        def check(session) -> str:
+            account = records.account_by_number(session, number)
+            if account is None:
+                return "wrong"
+            for_account, from_sender = records.second_factor_failures(session, account, sender, m.utcnow() - GUESS_WINDOW)
+            if for_account >= MAX_WRONG_PER_ACCOUNT or from_sender >= MAX_WRONG_PER_SENDER:
+                return "locked"
+            if records.holder_id_ends_with(session, account, digits):
+                return "right"
+            records.record_second_factor_failure(session, account, sender)
+            return "wrong"
+
+        answer = await with_records(check)
+        if answer == "locked":
+            Reply(
+                "Por seguridad no puedo verificar esta cuenta por chat hasta mañana: hubo demasiados intentos con "
+                "dígitos equivocados. Si eres el titular, escríbenos desde el celular registrado en la cuenta, "
+                f"llámanos al {settings().agent_phone} o habla con una persona.",
+                buttons=[("Hablar con un asesor", "/request_agent"), ("Ver el menú", "/help")],
+            ).send(dispatcher)
+            return {"id_last4": None, "identify_failed": True, "account_verified": False, "journey": None,
+                    "requested_slot": None}
+        if answer == "wrong":
             return self._failure(
                 dispatcher, tracker, "Esos dígitos no coinciden con los del titular de la cuenta. Inténtalo de nuevo.",
                 "id_last4",

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db import models as m
@@ -68,6 +68,17 @@ def phone_owns_account(session: Session, phone: Optional[str], account: m.Accoun
 def holder_id_ends_with(session: Session, account: m.Account, last_digits: str) -> bool:
     national_id = session.get(m.Customer, account.customer_id).national_id
     return len(last_digits) == 4 and national_id.endswith(last_digits)
+
+
+def second_factor_failures(session: Session, account: m.Account, sender: str, since: dt.datetime) -> Tuple[int, int]:
+    """Wrong second-factor answers since ``since``: for this account (from anyone), and from this sender."""
+    count = lambda *where: session.execute(  # noqa: E731
+        select(func.count()).select_from(m.SecondFactorFailure).where(m.SecondFactorFailure.at >= since, *where)).scalar_one()
+    return count(m.SecondFactorFailure.account_id == account.id), count(m.SecondFactorFailure.sender == sender)
+
+
+def record_second_factor_failure(session: Session, account: m.Account, sender: str) -> None:
+    session.add(m.SecondFactorFailure(account_id=account.id, sender=sender[:80]))
 
 
 def balance(session: Session, account: m.Account, today: dt.date) -> Balance:

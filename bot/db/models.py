@@ -623,6 +623,21 @@ class Notification(Base):
     account: Mapped[Optional[Account]] = relationship("Account")
 
 
+class SecondFactorFailure(Base):
+    """A wrong answer to "the last 4 digits of the holder's id", kept to stop guessing them: four digits
+    are found in a few thousand tries, so an account (and a sender) gets only a few wrong answers a day
+    (actions/identity.py)."""
+
+    __tablename__ = "second_factor_failures"
+    __table_args__ = (Index("ix_second_factor_failures_account_at", "account_id", "at"),
+                      Index("ix_second_factor_failures_sender_at", "sender", "at"))
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    account_id: Mapped[int] = Column(ForeignKey("accounts.id"), nullable=False)
+    sender: Mapped[str] = Column(String(80), nullable=False)
+
+
 class InteractionEvent(Base):
     """One thing that happened in the service, as the KPIs count it (bot/kpis.py).
 

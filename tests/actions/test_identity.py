@@ -81,3 +81,25 @@ async def test_three_failures_end_the_form_and_offer_other_help(run):
     assert outcome.slots()["identify_failed"] is True
     assert "No pude verificar" in outcome.text
     assert outcome.slots()["requested_slot"] is None
+
+
+def _second_factor(run, sender: str, number: str, digits: str):
+    slots = {"requested_slot": "id_last4", "account_number": number, "account_verified": False, "id_last4": digits}
+    return run(ValidateIdentifyForm(), make_tracker(sender, slots=slots, text=digits, active_loop="identify_form"))
+
+
+async def test_the_second_factor_cannot_be_guessed_by_starting_again(run):
+    for attempt in range(5):  # wrong answers as if in new conversations, from two phones
+        assert "no coinciden" in (await _second_factor(run, f"+57300888000{attempt % 2}", "100200304", f"{1000 + attempt}")).text
+    outcome = await _second_factor(run, "+573008880009", "100200304", "6789")  # the right digits, from a third phone
+    assert "demasiados intentos" in outcome.text and "$" not in outcome.text
+    assert outcome.slots()["account_verified"] is False and outcome.slots()["identify_failed"] is True
+
+
+async def test_one_sender_cannot_try_account_after_account(run):
+    accounts = ["100200301", "100200302", "100200303", "100200305", "100200306", "100200313"]
+    for attempt in range(10):
+        assert "no coinciden" in (await _second_factor(run, "+573008881111", accounts[attempt % 6], "0000")).text
+    outcome = await _second_factor(run, "+573008881111", "100200301", "1234")  # right, but after ten wrong answers
+    assert "demasiados intentos" in outcome.text and outcome.slots()["account_verified"] is False
+    assert (await _second_factor(run, "+573008882222", "100200301", "1234")).slots()["account_verified"] is True
