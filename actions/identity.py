@@ -59,6 +59,11 @@ class ActionStartJourney(GuardedAction):
             SlotSet("journey", journey), SlotSet("identify_failures", 0), SlotSet("identify_failed", False),
             SlotSet("journey_text", (tracker.latest_message.get("text") or "")[:500]),
         ]
+        named = extract_account_number(tracker.latest_message.get("text"))
+        if named and named != tracker.get_slot("account_number"):
+            # "el saldo de la cuenta 100200313": that account, checked by the identification form (the
+            # sender's phone, or the second factor) before anything about it is said
+            return events + [SlotSet("account_number", named), SlotSet("account_verified", False), SlotSet("id_last4", None)]
         if tracker.get_slot("account_verified") and tracker.get_slot("account_number"):
             return events
         phone = sender_phone(tracker)

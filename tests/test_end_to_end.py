@@ -160,6 +160,14 @@ def test_a_customer_with_two_supplies_chooses_and_switches(product):
     assert "100200313" in say(product, sender, "2")
     assert "ahora hablamos de la cuenta 100200303" in say(product, sender, "100200303")
     assert "100200303" in say(product, sender, "cuanto debo")
+    reply = say(product, sender, "y cuánto debe la cuenta 100200313?")  # named in the question: that one
+    assert "100200313" in reply and "100200303" not in reply
+
+
+def test_an_account_number_in_the_first_message_is_used(product):
+    reply = say(product, "+573109990008", "quiero saber el saldo de la cuenta 100200301")
+    assert "últimos 4 dígitos" in reply and "número de cuenta" not in reply
+    assert "saldo de $" in say(product, "+573109990008", "1234")
 
 
 def test_a_conversation_survives_a_restart_of_the_product(product):
