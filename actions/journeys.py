@@ -39,6 +39,14 @@ Handler = Callable[[Session, JourneyContext], Outcome]
 HANDLERS: Dict[str, Handler] = {}
 
 
+def asks_for_another_journey(tracker: Tracker, confidence: float = 0.7) -> bool:
+    """True when the latest message is, with some confidence, a request of its own (a journey other than
+    the one under way) rather than an answer to the question asked."""
+    intent = tracker.latest_message.get("intent") or {}
+    return (intent.get("name") in HANDLERS and intent.get("name") != tracker.get_slot("journey")
+            and (intent.get("confidence") or 0) >= confidence)
+
+
 def journey(intent: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         HANDLERS[intent] = handler

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from actions.context import sender_phone, settings, today, with_records
 from actions.identity import extract_account_number
-from actions.journeys import JourneyContext, Outcome, journey
+from actions.journeys import JourneyContext, Outcome, asks_for_another_journey, journey
 from actions.replies import Reply
 from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, records
@@ -173,6 +173,11 @@ class ValidatePaymentReportForm(GuardedFormValidation):
         if len(place) < 2:
             dispatcher.utter_message(text="¿Dónde pagaste? Por ejemplo: en línea, en el banco o en un corresponsal.")
             return {"payment_place": None}
+        if asks_for_another_journey(tracker):  # "muéstrame mi consumo" is not where they paid
+            dispatcher.utter_message(text="Primero terminemos de registrar tu pago: ¿dónde pagaste? Por ejemplo: en línea, "
+                                          "en el banco o en un corresponsal. Si prefieres dejarlo, escribe «cancelar» y "
+                                          "te ayudo con lo otro.")
+            return {"payment_place": None}
         return {"payment_place": place}
 
 
@@ -310,7 +315,8 @@ class ValidateContactForm(GuardedFormValidation):
         phone = to_e164(text, settings().default_region)
         if phone:
             return {"contact_value": phone}
-        dispatcher.utter_message(text="Escríbeme el nuevo correo electrónico o el nuevo número de celular.")
+        dispatcher.utter_message(text="Escríbeme el nuevo correo electrónico o el nuevo número de celular "
+                                      "(o «cancelar» si no quieres cambiar nada).")
         return {"contact_value": None}
 
 

@@ -55,6 +55,8 @@ class GuardedAction(Action, ABC):
 CANCEL_WORDS = {
     "cancelar", "cancela", "cancelalo", "salir", "salir del tramite", "olvidalo", "olvida eso", "dejalo asi",
     "ya no", "ya no quiero", "mejor no", "no gracias", "detener", "parar", "terminar", "volver", "stop",
+    "nada", "no nada", "no quiero nada", "no quiero", "ninguno", "ninguna", "dejalo", "no quiero cambiar nada",
+    "ya no gracias", "no gracias ya no", "cancelar todo",
 }
 
 

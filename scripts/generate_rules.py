@@ -97,6 +97,12 @@ def rules():
                 "rule": f"{intent} leaves {form}", "condition": [{"active_loop": form}],
                 "steps": [{"intent": intent}, {"action": answer}, {"action": "action_deactivate_loop"}, {"active_loop": None}],
             })
+        if form != "hazard_form":  # danger first: whatever we were doing, the safety instructions now
+            out.append({
+                "rule": f"report_hazard leaves {form}", "condition": [{"active_loop": form}],
+                "steps": [{"intent": "report_hazard"}, {"action": "action_deactivate_loop"}, {"active_loop": None},
+                          *steps_for("report_hazard", OPEN_JOURNEYS["report_hazard"])[1:]],
+            })
     return out
 
 

@@ -137,6 +137,20 @@ def test_a_hazard_gets_safety_instructions_and_is_located(product):
         assert queued.priority == 0 and queued.reason == "hazard"
 
 
+def test_in_the_middle_of_a_form_a_hazard_comes_first_and_another_request_is_not_taken_as_an_answer(product):
+    sender = "+573001234506"  # Pedro
+    assert "¿Cuánto pagaste?" in say(product, sender, "ya pagué la factura")
+    assert "¿Dónde pagaste?" in say(product, sender, "85.000")
+    reply = say(product, sender, "muéstrame mi historial de consumo")
+    assert "Primero terminemos de registrar tu pago" in reply and "Registré tu pago" not in reply
+    reply = say(product, sender, "hay un cable caído echando chispas frente a mi casa")
+    assert reply.startswith("⚠️ Por tu seguridad") and "EM-" in reply and "Registré tu pago" not in reply
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        account = records.account_by_number(session, "100200306")
+        assert session.execute(select(m.Payment).where(m.Payment.account_id == account.id,
+                                                       m.Payment.status == m.PaymentStatus.reported)).first() is None
+
+
 def test_not_understood_twice_hands_over_to_a_person(product):
     sender = "+573109990007"
     first = messages(product, sender, "y lo de mi vecino?")
