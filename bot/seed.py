@@ -281,7 +281,9 @@ class Seeder:
                 )
 
     def _outages(self) -> None:
-        started = self.now - dt.timedelta(hours=2)
+        # two hours before the seed's noon, or before now when seeding earlier in the day: an outage in
+        # progress has started
+        started = min(self.now, m.utcnow()) - dt.timedelta(hours=2)
         outage_id = self._add(
             m.Outage, kind=m.OutageKind.unplanned, status=m.OutageStatus.active,
             cause="Falla en un transformador de la red de distribución", starts_at=started,

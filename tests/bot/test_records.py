@@ -48,6 +48,7 @@ def test_seed_has_an_active_outage_and_planned_interruptions_next_week(engine, t
         ).scalars().all()
     assert len(active) == 1
     assert active[0].estimated_restoration_at.tzinfo is not None
+    assert active[0].starts_at <= m.utcnow()  # in progress whatever the hour of seeding (it was 10:00 local)
     assert planned and all(
         dt.timedelta(days=1) < o.starts_at.date() - today <= dt.timedelta(days=8) for o in planned
     )
