@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import List, Optional, Text
 
@@ -138,6 +139,19 @@ def report_power_quality(session: Session, ctx: JourneyContext) -> Outcome:
     return replies, {"last_ticket": report.ticket}
 
 
+# A street address written in a message ("en la calle Juárez 45", "Cra 7 # 58-21"), for when the
+# entity extractor misses it: street type, up to a few words, a number, and maybe "# 58-21" or "con 5".
+STREET_ADDRESS = re.compile(
+    r"\b(?:calle|cll?|carrera|cra|kr|avenida|avda|av|diagonal|dg|transversal|tv|pasaje|psje|jir[oó]n|jr|manzana|mz)"
+    r"\.?\s+(?:[^\W\d]+\s+){0,3}\d+[a-z]?(?:\s*(?:#|n[o°º]\.?|con|y)\s*\d+[a-z]?(?:\s*-\s*\d+)?)?",
+    re.IGNORECASE)
+
+
+def street_address(text: str) -> Optional[str]:
+    match = STREET_ADDRESS.search(text or "")
+    return match.group(0) if match else None
+
+
 class ActionReportHazard(GuardedAction):
     """Safety first: instructions at once, then an emergency ticket at the highest priority.
 
@@ -151,7 +165,8 @@ class ActionReportHazard(GuardedAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         Reply(SAFETY_INSTRUCTIONS).send(dispatcher)
         phone = sender_phone(tracker)
-        address = tracker.get_slot("hazard_address") or next(tracker.get_latest_entity_values("address"), None)
+        address = (tracker.get_slot("hazard_address") or next(tracker.get_latest_entity_values("address"), None)
+                   or street_address(tracker.latest_message.get("text")))
         channel = tracker.get_latest_input_channel() or "rest"
         description = (tracker.get_slot("hazard_description") or tracker.latest_message.get("text") or "")[:500]
 

@@ -70,6 +70,13 @@ async def test_a_hazard_with_its_address_is_not_asked_where(run):
     assert "calle 45 # 12-30" in outcome.text
 
 
+async def test_a_street_address_the_entity_extractor_missed_is_not_asked_again(run, database_url):
+    tracker = make_tracker("+573109990002", intent="report_hazard", text="hay un poste tirado en la calle Juárez 45, con cables pelados")
+    outcome = await run(ActionReportHazard(), tracker)
+    assert outcome.slots()["hazard_ticket"] is None and "«calle Juárez 45»" in outcome.text
+    assert report(database_url, outcome.slots()["last_ticket"]).address == "calle Juárez 45"
+
+
 async def test_damaged_appliances_lead_to_a_complaint(run):
     tracker = verified("100200301", journey="report_power_quality", journey_text="con los bajones se me quemo la nevera")
     outcome = await run(ActionRunJourney(), tracker)
