@@ -24,6 +24,7 @@ from actions.safety import GuardedAction, GuardedFormValidation
 from bot import records
 from bot.db import models as m
 from bot.formatting import mask_address
+from bot.nlu.concepts import fold
 
 MAX_FAILURES = 3
 GUESS_WINDOW = dt.timedelta(hours=24)
@@ -45,6 +46,23 @@ def extract_account_number(text: Optional[str]) -> Optional[str]:
 def phone_accounts(tracker: Tracker) -> List[Dict[str, str]]:
     """The supplies registered to the sender's phone, as stored by ``action_start_journey``."""
     return tracker.get_slot("phone_accounts") or []
+
+
+ORDINALS = {"primer": 0, "primero": 0, "primera": 0, "segundo": 1, "segunda": 1, "tercer": 2, "tercero": 2, "tercera": 2}
+
+
+def supply_named(text: str, owned: List[Dict[str, str]]) -> Optional[str]:
+    """One of the sender's supplies chosen in words: by its street ("el de la calle 80", shown masked as
+    "Calle 80 # ***") or by its place in the list ("la segunda")."""
+    said = fold(text)
+    for supply in owned:
+        street = fold(supply["address"].split("#")[0].replace("***", "")).strip()
+        if street and re.search(rf"\b{re.escape(street)}\b", said):
+            return supply["account_number"]
+    for word, index in ORDINALS.items():
+        if re.search(rf"\b{word}\b", said) and index < len(owned):
+            return owned[index]["account_number"]
+    return None
 
 
 class ActionStartJourney(GuardedAction):
@@ -155,7 +173,7 @@ class ValidateIdentifyForm(GuardedFormValidation):
         owned = phone_accounts(tracker)
         if len(text) == 1 and text.isdigit() and 1 <= int(text) <= len(owned):
             text = owned[int(text) - 1]["account_number"]  # "1", "2": the numbered choice
-        number = extract_account_number(text)
+        number = extract_account_number(text) or supply_named(text, owned)
         if number is None:
             return self._failure(
                 dispatcher, tracker,

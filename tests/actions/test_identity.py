@@ -103,3 +103,12 @@ async def test_one_sender_cannot_try_account_after_account(run):
     outcome = await _second_factor(run, "+573008881111", "100200301", "1234")  # right, but after ten wrong answers
     assert "demasiados intentos" in outcome.text and outcome.slots()["account_verified"] is False
     assert (await _second_factor(run, "+573008882222", "100200301", "1234")).slots()["account_verified"] is True
+
+
+async def test_a_supply_is_chosen_by_its_street_or_its_place_in_the_list(run):
+    owned = [{"account_number": "100200303", "address": "Avenida 68 # ***"},
+             {"account_number": "100200313", "address": "Calle 80 # ***"}]
+    for said, number in [("el de la calle 80", "100200313"), ("la de la avenida 68", "100200303"), ("la segunda", "100200313")]:
+        slots = {"phone_accounts": owned, "requested_slot": "account_number", "account_number": said}
+        outcome = await run(ValidateIdentifyForm(), make_tracker("+573001234503", slots=slots, text=said, active_loop="identify_form"))
+        assert outcome.slots()["account_number"] == number and outcome.slots()["account_verified"] is True, said
