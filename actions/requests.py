@@ -72,6 +72,13 @@ def reconnection(session: Session, ctx: JourneyContext) -> Outcome:
                       [("Reportar que no tengo luz", "/report_outage")])], {}
     balance = records.balance(session, account, ctx.today)
     reported = sum((p.amount for p in records.reported_payments(session, account)), Decimal("0"))
+    arrangement = records.open_requests(session, account, "payment_arrangement")
+    if arrangement and balance.amount_due - reported > 0:
+        down = Decimal(str((arrangement[0].details or {}).get("down_payment", "0")))
+        return [Reply(f"Tu acuerdo de pago {arrangement[0].ticket} está en estudio (te respondemos en máximo 2 días "
+                      f"hábiles). Cuando se apruebe y pagues la cuota inicial de {money(down)}, programamos la "
+                      "reconexión dentro de 24 horas hábiles.",
+                      [("Ya pagué", "/report_payment"), ("Cómo pagar", "/pay_bill")])], {}
     if balance.amount_due - reported > 0:
         return [Reply(f"Para reconectar tu servicio hay que pagar {money(balance.amount_due - reported)} pendientes "
                       f"({balance.unpaid_bills} facturas). Apenas se registre el pago, programamos la reconexión "
@@ -280,12 +287,13 @@ class ActionSubmitArrangement(GuardedAction):
             monthly = instalment(balance.amount_due - down, int(months))
             request = cases.request_service(session, kind="payment_arrangement", channel=channel, account=account, details={
                 "debt": str(balance.amount_due), "down_payment": str(down), "months": int(months), "instalment": str(monthly)})
-            return request.ticket, down, monthly
+            return request.ticket, down, monthly, account.status == m.AccountStatus.suspended
 
-        ticket, down, monthly = await with_records(save)
+        ticket, down, monthly, suspended = await with_records(save)
+        then = "programamos la reconexión de tu servicio" if suspended else "se evita la suspensión"
         Reply(f"Listo, solicité tu acuerdo de pago: cuota inicial de {money(down)} y {months} cuotas de {money(monthly)}. "
               f"Número de solicitud: {ticket}. Te confirmamos la aprobación en máximo 2 días hábiles y, al pagar la cuota "
-              "inicial, se evita la suspensión.").send(dispatcher)
+              f"inicial, {then}.").send(dispatcher)
         return clear + [SlotSet("last_ticket", ticket)]
 
 

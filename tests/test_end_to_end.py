@@ -120,10 +120,13 @@ def test_cancel_leaves_a_form_without_taking_the_word_as_an_answer(product):
 def test_an_arrangement_is_requested_once(product):
     sender = "+573001234502"  # Carlos: suspended, three overdue bills
     assert "¿Cuántas cuotas prefieres?" in say(product, sender, "quiero pagar la deuda en cuotas")
-    assert "Número de solicitud: SL-" in say(product, sender, "6")
+    reply = say(product, sender, "6")
+    assert "Número de solicitud: SL-" in reply and "programamos la reconexión" in reply  # already suspended
     reply = say(product, sender, "quiero un acuerdo de pago")
     assert "Ya tienes una solicitud de acuerdo de pago en estudio" in reply and "Cuántas cuotas" not in reply
     assert "Soy Luz" in say(product, sender, "hola")  # no form left waiting for a number
+    reply = say(product, sender, "cuándo me reconectan el servicio?")
+    assert "acuerdo de pago SL-" in reply and "cuota inicial" in reply and "hay que pagar" not in reply
 
 
 def test_a_hazard_gets_safety_instructions_and_is_located(product):
