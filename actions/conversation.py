@@ -1,6 +1,7 @@
 """Conversation repair: suggestions when unsure, and switching between one's supplies."""
 from __future__ import annotations
 
+import re
 from typing import List, Text
 
 from rasa_sdk import Tracker
@@ -58,6 +59,12 @@ class ActionSwitchAccount(GuardedAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         number = next(tracker.get_latest_entity_values("account_number"), None)
+        complaint = re.search(r"\bRC-?\d{7}\b", tracker.latest_message.get("text") or "", re.IGNORECASE)
+        if not number and complaint:  # "y el RC-0000286?": how that complaint is going
+            ticket = complaint.group(0).upper().replace("RC", "RC-").replace("--", "-")
+            Reply(f"¿Quieres saber cómo va el reclamo {ticket}?",
+                  [("Sí, ver cómo va", f'/complaint_status{{"ticket_id": "{ticket}"}}'), ("Ver opciones", "/help")]).send(dispatcher)
+            return []
         if not number:
             Reply("Gracias por el dato. ¿Qué quieres hacer con él? Por ejemplo, consultar tu saldo o revisar un reclamo.",
                   [("Consultar mi saldo", "/check_balance"), ("Ver opciones", "/help")]).send(dispatcher)

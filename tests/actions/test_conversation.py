@@ -29,3 +29,9 @@ async def test_someone_elses_account_is_not_switched_to_without_verification(run
     outcome = await run(ActionSwitchAccount(), account_given("+573001234503", "100200301"))
     assert outcome.slots() == {"account_number": None, "account_verified": False}
     assert "verificación" in outcome.text and "Calle 45" not in outcome.text
+
+
+async def test_a_complaint_number_out_of_context_offers_its_status(run):
+    outcome = await run(ActionSwitchAccount(), make_tracker("+573001234506", intent="inform", text="y el rc0000286?"))
+    assert "¿Quieres saber cómo va el reclamo RC-0000286?" in outcome.text and outcome.slots() == {}
+    assert outcome.messages[0]["buttons"][0]["payload"] == '/complaint_status{"ticket_id": "RC-0000286"}'
