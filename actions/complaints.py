@@ -146,6 +146,7 @@ class ActionSubmitComplaint(GuardedAction):
             complaint = cases.file_complaint(
                 session, account=account, category=category, description=description, channel=channel,
                 deadline_days=config.complaint_deadline_business_days, timezone=config.timezone,
+                country=config.default_region,
             )
             complaint.attachments = [{"type": "image", "url": url} for url in photos] or None
             return complaint.ticket, complaint.due_at

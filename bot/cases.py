@@ -47,12 +47,13 @@ def report_problem(
 
 def file_complaint(
     session: Session, *, account: m.Account, category: str, description: str, channel: str,
-    deadline_days: int, timezone: str, now: Optional[dt.datetime] = None,
+    deadline_days: int, timezone: str, country: str = "CO", now: Optional[dt.datetime] = None,
 ) -> m.Complaint:
-    """A complaint with its regulatory deadline: ``deadline_days`` business days, end of day, local time."""
+    """A complaint with its regulatory deadline: ``deadline_days`` business days (the country's public
+    holidays excluded), end of day, local time."""
     now = now or m.utcnow()
     tz = ZoneInfo(timezone)
-    due_day = business_days_after(now.astimezone(tz).date(), deadline_days)
+    due_day = business_days_after(now.astimezone(tz).date(), deadline_days, country)
     due = dt.datetime.combine(due_day, dt.time(23, 59), tz).astimezone(dt.timezone.utc)
     complaint = m.Complaint(
         account_id=account.id, category=category, channel=channel, description=description[:2000],

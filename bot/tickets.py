@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import holidays
+
 PREFIXES = {"complaint": "RC", "outage": "AV", "hazard": "EM", "quality": "CS", "request": "SL"}
 
 
@@ -11,11 +13,13 @@ def ticket_number(kind: str, row_id: int) -> str:
     return f"{PREFIXES[kind]}-{row_id:07d}"
 
 
-def business_days_after(start: dt.date, days: int) -> dt.date:
-    """The day ``days`` business days (Monday to Friday) after ``start``."""
+def business_days_after(start: dt.date, days: int, country: str = "CO") -> dt.date:
+    """The day ``days`` business days after ``start``: Monday to Friday, and not a public holiday of
+    ``country`` (ISO code; Colombia moves many holidays to Mondays, the `holidays` package knows which)."""
+    closed = holidays.country_holidays(country, years=range(start.year, start.year + 2 + days // 200))
     current, left = start, days
     while left > 0:
         current += dt.timedelta(days=1)
-        if current.weekday() < 5:
+        if current.weekday() < 5 and current not in closed:
             left -= 1
     return current

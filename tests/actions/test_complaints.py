@@ -14,10 +14,12 @@ from tests.actions.conftest import make_tracker
 from tests.actions.test_billing import verified
 
 
-def test_business_days_skip_weekends():
+def test_business_days_skip_weekends_and_public_holidays():
     friday = dt.date(2026, 11, 27)
     assert business_days_after(friday, 1) == dt.date(2026, 11, 30)
-    assert business_days_after(friday, 15) == dt.date(2026, 12, 18)
+    assert business_days_after(friday, 15) == dt.date(2026, 12, 21)  # Tuesday 8 December is a holiday in Colombia
+    assert business_days_after(friday, 15, "PE") == dt.date(2026, 12, 22)  # Peru also rests on the 9th (Ayacucho)
+    assert business_days_after(dt.date(2026, 12, 30), 1) == dt.date(2026, 12, 31)
 
 
 def test_the_category_is_understood_from_words_numbers_or_buttons():
