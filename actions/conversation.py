@@ -90,3 +90,21 @@ class ActionSwitchAccount(GuardedAction):
               "cuando consultes algo de ella. ¿Qué quieres consultar?",
               [("Saldo", "/check_balance"), ("Ver opciones", "/help")]).send(dispatcher)
         return [SlotSet("account_number", None), SlotSet("account_verified", False)]
+
+
+class ActionOutOfScope(GuardedAction):
+    """Something outside the service: say so and offer the menu; the second time in a row, a person."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        said = [e for e in tracker.events if e.get("event") == "user"][-2:]
+        intents = [((e.get("parse_data") or {}).get("intent") or {}).get("name") for e in said]
+        if len(intents) == 2 and intents[0] in ("out_of_scope", "nlu_fallback"):
+            Reply("Sigo sin poder ayudarte con eso. ¿Quieres que te comunique con una persona de nuestro equipo?",
+                  [("Hablar con un asesor", "/request_agent"), ("Ver opciones", "/help")]).send(dispatcher)
+        else:
+            Reply("Eso se sale de lo que sé hacer: solo te puedo ayudar con tu servicio de energía (facturas, cortes, "
+                  "reclamos y trámites). ¿Te muestro las opciones?", [("Ver opciones", "/help")]).send(dispatcher)
+        return []

@@ -35,3 +35,18 @@ async def test_a_complaint_number_out_of_context_offers_its_status(run):
     outcome = await run(ActionSwitchAccount(), make_tracker("+573001234506", intent="inform", text="y el rc0000286?"))
     assert "¿Quieres saber cómo va el reclamo RC-0000286?" in outcome.text and outcome.slots() == {}
     assert outcome.messages[0]["buttons"][0]["payload"] == '/complaint_status{"ticket_id": "RC-0000286"}'
+
+
+async def test_outside_the_service_twice_in_a_row_offers_a_person(run):
+    from actions.conversation import ActionOutOfScope
+
+    def said(intent):
+        return {"event": "user", "text": "x", "parse_data": {"intent": {"name": intent, "confidence": 0.9}}}
+
+    first = make_tracker("+573109990009", intent="out_of_scope", text="capital de francia")
+    first.events = [said("check_balance"), said("out_of_scope")]
+    assert "Eso se sale de lo que sé hacer" in (await run(ActionOutOfScope(), first)).text
+    second = make_tracker("+573109990009", intent="out_of_scope", text="???")
+    second.events = [said("out_of_scope"), said("out_of_scope")]
+    outcome = await run(ActionOutOfScope(), second)
+    assert "Sigo sin poder ayudarte" in outcome.text and outcome.messages[0]["buttons"][0]["payload"] == "/request_agent"
