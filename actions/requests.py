@@ -108,7 +108,11 @@ class ValidateMeterReadingForm(GuardedFormValidation):
 
     async def validate_meter_reading(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         digits = re.findall(r"\d+", str(value or "")[:100].replace(".", ""))
-        if not digits or len(digits[0]) > 7:
+        if digits and len(digits[0]) > 7:
+            dispatcher.utter_message(text=f"{digits[0]} tiene demasiadas cifras para un medidor (marcan hasta 7). Escríbeme "
+                                          "solo los números negros, sin decimales. Ejemplo: 12345.")
+            return {"meter_reading": None}
+        if not digits:
             dispatcher.utter_message(text="Escríbeme solo los números negros que marca el medidor, sin decimales. Ejemplo: 12345.")
             return {"meter_reading": None}
         reading = Decimal(digits[0])

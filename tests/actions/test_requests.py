@@ -38,6 +38,8 @@ async def test_an_absurd_jump_is_refused_and_letters_are_explained(run, database
     assert "muy por encima de lo normal" in jump.text
     letters = await run(ValidateMeterReadingForm(), reading_form("abc"))
     assert "solo los números" in letters.text
+    too_long = await run(ValidateMeterReadingForm(), reading_form("99999999"))
+    assert "demasiadas cifras" in too_long.text and too_long.slots()["meter_reading"] is None
 
 
 async def test_a_plausible_reading_is_recorded_as_a_customer_reading(run, database_url):
