@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from bot.nlu.concepts import fold
+
 TELEGRAM_LIMIT = 4096
 TWILIO_LIMIT = 1600
 SMS_PREFERRED = 459  # three concatenated GSM-7 segments: beyond this SMS gets costly and hard to read
@@ -131,8 +133,15 @@ def render(messages: Sequence[Dict], *, limit: int, keyboards: bool, media: bool
 
 
 def choose(reply: str, options: Sequence[Tuple[str, str]]) -> Optional[str]:
-    """The payload of the option a customer picked by number ("1", "2.", " 3 "), if any."""
+    """The payload of the option a customer picked by number ("1", "2.", " 3 ") or by typing its title
+    ("que me llamen" for «Que me llamen»), if any."""
     cleaned = reply.strip().rstrip(".)")
     if cleaned.isdigit() and len(cleaned) <= 2 and 1 <= int(cleaned) <= len(options):
         return options[int(cleaned) - 1][1]
-    return None
+    typed = _words(reply)
+    return next((payload for title, payload in options if typed and _words(title) == typed), None)
+
+
+def _words(text: str) -> str:
+    """Lower case, no accents, no punctuation or emoji: how a typed title is compared with the real one."""
+    return " ".join(re.findall(r"[a-z0-9ñ]+", fold(text)))

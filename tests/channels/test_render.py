@@ -10,6 +10,9 @@ def test_buttons_become_numbered_options_where_there_are_no_keyboards():
     assert outgoing[0].text == "Tu saldo es $ 84.350.\n1. Pagar\n2. Nada más\nResponde con el número."
     assert choose("2", options) == "/thank" and choose(" 1. ", options) == "/pay_bill"
     assert choose("3", options) is None and choose("100200301", options) is None
+    callback = [("Hablar con un asesor", "/request_agent"), ("📞 Que me llamen", '/request_agent{"callback": true}')]
+    assert choose("que me llamen", callback) == '/request_agent{"callback": true}'  # its title, typed
+    assert choose("Que me llamen mañana", callback) is None  # more than the title: left to understanding
 
 
 def test_buttons_stay_buttons_on_telegram():
