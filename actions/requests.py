@@ -120,7 +120,7 @@ class ValidateMeterReadingForm(GuardedFormValidation):
 
         def bounds(session: Session):
             account = records.account_by_number(session, number)
-            last = records.last_reading(session, account)
+            last = records.last_reading(session, account, measured_only=True)
             recent = records.bills(session, account, 6)
             monthly = Decimal(str(mean(float(b.kwh) for b in recent))) if recent else Decimal("500")
             return (last.value_kwh if last else Decimal("0")), monthly
@@ -148,7 +148,7 @@ class ActionSubmitMeterReading(GuardedAction):
 
         def save(session: Session) -> Decimal:
             account = records.account_by_number(session, number)
-            last = records.last_reading(session, account)
+            last = records.last_reading(session, account, measured_only=True)
             session.add(m.MeterReading(account_id=account.id, read_at=m.utcnow(), value_kwh=Decimal(reading),
                                        reading_type=m.ReadingType.customer))
             return Decimal(reading) - (last.value_kwh if last else Decimal("0"))

@@ -177,9 +177,13 @@ def current_tariffs(session: Session, on: dt.date) -> List[m.Tariff]:
     return list(session.execute(query).scalars())
 
 
-def last_reading(session: Session, account: m.Account) -> Optional[m.MeterReading]:
-    query = select(m.MeterReading).where(m.MeterReading.account_id == account.id).order_by(m.MeterReading.read_at.desc())
-    return session.execute(query).scalars().first()
+def last_reading(session: Session, account: m.Account, measured_only: bool = False) -> Optional[m.MeterReading]:
+    """The latest reading; with ``measured_only``, the latest one somebody read off the meter (an estimate
+    may be above the real figure, which is why a customer sends theirs)."""
+    query = select(m.MeterReading).where(m.MeterReading.account_id == account.id)
+    if measured_only:
+        query = query.where(m.MeterReading.reading_type != m.ReadingType.estimated)
+    return session.execute(query.order_by(m.MeterReading.read_at.desc())).scalars().first()
 
 
 def reported_payments(session: Session, account: m.Account) -> List[m.Payment]:

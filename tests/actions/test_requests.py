@@ -32,6 +32,16 @@ async def test_a_reading_below_the_last_one_is_refused(run, database_url):
     assert outcome.slots()["meter_reading"] is None and "menor que la última" in outcome.text
 
 
+async def test_a_reading_below_an_estimate_is_what_corrects_it(run, database_url):
+    with session_scope(engine_for(database_url)) as session:  # Pedro's bill was estimated above his meter
+        account = records.account_by_number(session, "100200306")
+        estimate, measured = records.last_reading(session, account), records.last_reading(session, account, measured_only=True)
+        assert estimate.reading_type == m.ReadingType.estimated and estimate.value_kwh > measured.value_kwh
+        between = str(int(measured.value_kwh) + 1)
+    outcome = await run(ValidateMeterReadingForm(), reading_form(between, "100200306"))
+    assert outcome.slots()["meter_reading"] == between
+
+
 async def test_an_absurd_jump_is_refused_and_letters_are_explained(run, database_url):
     last = last_reading(database_url, "100200301")
     jump = await run(ValidateMeterReadingForm(), reading_form(str(int(last) + 90000)))
