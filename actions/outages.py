@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.context import sender_phone, settings, with_records
-from actions.journeys import JourneyContext, Outcome, journey
+from actions.journeys import JourneyContext, Outcome, asks_for_another_journey, journey
 from actions.handoff import hand_off
 from actions.replies import Reply, send_all
 from actions.safety import GuardedAction, GuardedFormValidation
@@ -203,6 +203,11 @@ class ValidateHazardForm(GuardedFormValidation):
         if place and said and not said.startswith("/") and place in said:
             place = said  # the whole answer keeps its landmarks ("frente al parque de la calle 10")
         place = place[:200]
+        if asks_for_another_journey(tracker) and not street_address(said):  # "quiero poner un reclamo" is no place
+            dispatcher.utter_message(text="Para enviar la cuadrilla necesito saber dónde está el peligro: la dirección o "
+                                          "un punto de referencia. Si prefieres dejarlo, escribe «cancelar» y te ayudo "
+                                          "con lo otro.")
+            return {"hazard_address": None}
         if len(place) < 3:
             dispatcher.utter_message(text="Necesito una dirección o un punto de referencia para enviar la cuadrilla.")
             return {"hazard_address": None}

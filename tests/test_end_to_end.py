@@ -141,7 +141,10 @@ def test_a_hazard_gets_safety_instructions_and_is_located(product):
 
 
 def test_in_the_middle_of_a_form_a_hazard_comes_first_and_another_request_is_not_taken_as_an_answer(product):
-    sender = "+573001234506"  # Pedro
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:  # a customer no other test uses
+        sender = session.execute(select(m.Phone.number).where(m.Phone.number.notlike("+57300123450%"))
+                                 .order_by(m.Phone.id.desc())).scalars().first()
+        number = records.accounts_for_phone(session, sender)[0].account_number
     assert "¿Cuánto pagaste?" in say(product, sender, "ya pagué la factura")
     assert "¿Dónde pagaste?" in say(product, sender, "85.000")
     reply = say(product, sender, "muéstrame mi historial de consumo")
@@ -149,7 +152,7 @@ def test_in_the_middle_of_a_form_a_hazard_comes_first_and_another_request_is_not
     reply = say(product, sender, "hay un cable caído echando chispas frente a mi casa")
     assert reply.startswith("⚠️ Por tu seguridad") and "EM-" in reply and "Registré tu pago" not in reply
     with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
-        account = records.account_by_number(session, "100200306")
+        account = records.account_by_number(session, number)
         assert session.execute(select(m.Payment).where(m.Payment.account_id == account.id,
                                                        m.Payment.status == m.PaymentStatus.reported)).first() is None
 

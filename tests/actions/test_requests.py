@@ -6,8 +6,8 @@ from sqlalchemy import select
 from actions.information import ActionDistributedGeneration, ActionOfficeInfo, ActionTariffInfo
 from actions.journeys import ActionRunJourney
 from actions.requests import (
-    ActionSubmitChangeOwner, ActionSubmitConnection, ActionSubmitContact, ActionSubmitMeterReading,
-    ValidateContactForm, ValidateMeterReadingForm,
+    ActionSubmitArrangement, ActionSubmitChangeOwner, ActionSubmitConnection, ActionSubmitContact,
+    ActionSubmitMeterReading, ValidateContactForm, ValidateMeterReadingForm,
 )
 from bot import records
 from bot.db import models as m
@@ -62,9 +62,17 @@ async def test_a_plausible_reading_is_recorded_as_a_customer_reading(run, databa
     assert last_reading(database_url, "100200301") == int(value)
 
 
-async def test_reconnection_when_suspended_and_unpaid_says_what_is_owed(run):
+async def test_reconnection_when_suspended_and_unpaid_says_what_is_owed_or_how_the_arrangement_goes(run, database_url):
+    with session_scope(engine_for(database_url)) as session:  # no arrangement in study (another test may file one)
+        for request in records.open_requests(session, records.account_by_number(session, "100200302"), "payment_arrangement"):
+            request.status = m.TicketStatus.resolved
     outcome = await run(ActionRunJourney(), verified("100200302", "+573001234502", "reconnection"))
     assert "Para reconectar tu servicio hay que pagar $" in outcome.text
+    filed = await run(ActionSubmitArrangement(), verified("100200302", "+573001234502", "payment_arrangement",
+                                                        arrangement_months="3"))
+    assert "programamos la reconexión" in filed.text
+    outcome = await run(ActionRunJourney(), verified("100200302", "+573001234502", "reconnection"))
+    assert f"Tu acuerdo de pago {filed.slots()['last_ticket']} está en estudio" in outcome.text and "cuota inicial" in outcome.text
 
 
 async def test_reconnection_of_an_active_supply_says_it_is_active(run):
