@@ -381,11 +381,16 @@ def unsubscribe_alerts(session: Session, ctx: JourneyContext) -> Outcome:
 @journey("enroll_ebill")
 def enroll_ebill(session: Session, ctx: JourneyContext) -> Outcome:
     customer = ctx.account.customer
+    given = next((w.strip(".,;:()").lower() for w in (ctx.tracker.get_slot("journey_text") or "").split() if "@" in w), None)
+    changed = bool(given and EMAIL.match(given) and given != (customer.email or "").lower())
+    if changed:  # "...la factura virtual al correo pedro.nuevo@gmail.com": that address, from now on
+        customer.email = given
     if not customer.email:
         return [Reply("Para enviarte la factura digital necesito tu correo electrónico. ¿Lo registramos?",
                       [("Registrar mi correo", "/update_contact")])], {}
     if ctx.account.e_billing:
-        return [Reply(f"Ya recibes la factura digital de la cuenta {ctx.account.account_number} en tu correo {_mask_email(customer.email)}.")], {}
+        now = "Desde ahora recibirás" if changed else "Ya recibes"
+        return [Reply(f"{now} la factura digital de la cuenta {ctx.account.account_number} en tu correo {_mask_email(customer.email)}.")], {}
     ctx.account.e_billing = True
     cases.request_service(session, kind="e_billing", channel=ctx.channel, account=ctx.account, details={"email": customer.email})
     return [Reply(f"¡Hecho! Desde la próxima factura te llegará a {_mask_email(customer.email)} y dejaremos de enviarla en papel. "

@@ -143,3 +143,13 @@ async def test_anyone_else_learns_how_to_become_a_prosumer(run):
 async def test_offices_and_hours(run):
     outcome = await run(ActionOfficeInfo(), make_tracker(intent="office_info"))
     assert "Horario" in outcome.text
+
+
+async def test_e_billing_to_an_email_given_in_the_request_registers_that_email(run, database_url):
+    tracker = verified("100200305", "+573001234505", "enroll_ebill",
+                       journey_text="quiero la factura virtual pero al correo Lucia.Nueva@gmail.com, por favor")
+    outcome = await run(ActionRunJourney(), tracker)
+    assert "lu***@gmail.com" in outcome.text
+    with session_scope(engine_for(database_url)) as session:
+        account = records.account_by_number(session, "100200305")
+        assert account.customer.email == "lucia.nueva@gmail.com" and account.e_billing is True
