@@ -51,16 +51,23 @@ def phone_accounts(tracker: Tracker) -> List[Dict[str, str]]:
 ORDINALS = {"primer": 0, "primero": 0, "primera": 0, "segundo": 1, "segunda": 1, "tercer": 2, "tercero": 2, "tercera": 2}
 
 
-def supply_named(text: str, owned: List[Dict[str, str]]) -> Optional[str]:
-    """One of the sender's supplies chosen in words: by its street ("el de la calle 80", shown masked as
-    "Calle 80 # ***") or by its place in the list ("la segunda")."""
-    said = fold(text)
+OTHER_SUPPLY = re.compile(r"\b(el otro|la otra|otro|otra) (suministro|cuenta|casa|apartamento|apto|local|medidor|predio)\b")
+
+
+def supply_named(text: str, owned: List[Dict[str, str]], current: Optional[str] = None, by_place: bool = True) -> Optional[str]:
+    """One of the sender's supplies named in words: by its street ("el de la calle 80", shown masked as
+    "Calle 80 # ***"), as "the other one" when there are two, or (``by_place``, when answering the
+    question of which) by its place in the list ("la segunda")."""
+    said = fold(text or "")
     for supply in owned:
         street = fold(supply["address"].split("#")[0].replace("***", "")).strip()
         if street and re.search(rf"\b{re.escape(street)}\b", said):
             return supply["account_number"]
+    others = [s["account_number"] for s in owned if s["account_number"] != current]
+    if current and len(owned) == 2 and len(others) == 1 and OTHER_SUPPLY.search(said):
+        return others[0]
     for word, index in ORDINALS.items():
-        if re.search(rf"\b{word}\b", said) and index < len(owned):
+        if by_place and re.search(rf"\b{word}\b", said) and index < len(owned):
             return owned[index]["account_number"]
     return None
 
@@ -77,8 +84,9 @@ class ActionStartJourney(GuardedAction):
             SlotSet("journey", journey), SlotSet("identify_failures", 0), SlotSet("identify_failed", False),
             SlotSet("journey_text", (tracker.latest_message.get("text") or "")[:500]),
         ]
-        named = extract_account_number(tracker.latest_message.get("text"))
-        if named and named != tracker.get_slot("account_number"):
+        text, current = tracker.latest_message.get("text"), tracker.get_slot("account_number")
+        named = extract_account_number(text) or supply_named(text, phone_accounts(tracker), current, by_place=False)
+        if named and named != current:
             # "el saldo de la cuenta 100200313": that account, checked by the identification form (the
             # sender's phone, or the second factor) before anything about it is said
             return events + [SlotSet("account_number", named), SlotSet("account_verified", False), SlotSet("id_last4", None)]

@@ -182,6 +182,10 @@ def test_a_customer_with_two_supplies_chooses_and_switches(product):
     assert "100200303" in say(product, sender, "cuanto debo")
     reply = say(product, sender, "y cuánto debe la cuenta 100200313?")  # named in the question: that one
     assert "100200313" in reply and "100200303" not in reply
+    reply = say(product, sender, "y la de la avenida 68 cuánto debe?")  # by the street shown on its button
+    assert "100200303" in reply and "100200313" not in reply
+    reply = say(product, sender, "cuánto debe el otro suministro?")
+    assert "100200313" in reply and "100200303" not in reply
 
 
 def test_an_account_number_in_the_first_message_is_used(product):
