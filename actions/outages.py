@@ -21,6 +21,7 @@ from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, records
 from bot.db import models as m
 from bot.formatting import mask_address, moment
+from bot.nlu.concepts import fold
 
 PLANNED_HORIZON_DAYS = 14
 SAFETY_INSTRUCTIONS = (
@@ -28,6 +29,17 @@ SAFETY_INSTRUCTIONS = (
     "con ellos (agua, rejas, árboles). Mantén alejados a niños y mascotas. Si hay fuego o alguien está herido, "
     "llama ya al 123. No intentes apagarlo con agua."
 )
+# Smoke, sparks or fire at the meter or inside the home: the breaker, not the street, is what to act on.
+SAFETY_AT_HOME = (
+    "⚠️ Por tu seguridad: si puedes hacerlo sin acercarte al fuego ni tocar nada mojado, baja el interruptor "
+    "general (taco o breaker) de la casa; si no, no te acerques. No toques el medidor ni los cables y no uses "
+    "agua: si hay llamas, usa un extintor de polvo o sal de la casa y llama ya al 123. Saca a niños y mascotas."
+)
+AT_HOME = re.compile(r"\b(medidor|contador|tablero|breaker|taco|enchufe|toma ?corriente|interruptor)\b")
+
+
+def safety_instructions(text: str) -> str:
+    return SAFETY_AT_HOME if AT_HOME.search(fold(text or "")) else SAFETY_INSTRUCTIONS
 
 
 def _tz() -> str:
@@ -163,23 +175,27 @@ class ActionReportHazard(GuardedAction):
         return "action_report_hazard"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        Reply(SAFETY_INSTRUCTIONS).send(dispatcher)
+        Reply(safety_instructions(tracker.latest_message.get("text"))).send(dispatcher)
         phone = sender_phone(tracker)
         address = (tracker.get_slot("hazard_address") or next(tracker.get_latest_entity_values("address"), None)
                    or street_address(tracker.latest_message.get("text")))
         channel = tracker.get_latest_input_channel() or "rest"
         description = (tracker.get_slot("hazard_description") or tracker.latest_message.get("text") or "")[:500]
 
+        at_home = bool(AT_HOME.search(fold(tracker.latest_message.get("text") or "")))
+
         def file(session: Session):
             accounts = records.accounts_for_phone(session, phone) if phone else []
-            place = address  # a hazard is often in the street, not at the sender's home: ask
+            home = accounts[0].address if at_home and len(accounts) == 1 else None
+            # a hazard is often in the street, not at the sender's home: ask, unless it is at their meter
+            place = address or home
             report = cases.report_problem(session, kind="hazard", channel=channel, account=accounts[0] if len(accounts) == 1 else None,
                                           phone=phone, address=place, description=description)
-            return report.ticket, place
+            return report.ticket, place, (mask_address(home) if home and place == home else place)
 
-        ticket, place = await with_records(file)
+        ticket, place, shown = await with_records(file)
         if place:
-            Reply(f"Reporté la emergencia en «{place}» con prioridad máxima: número {ticket}. Una cuadrilla va en camino.").send(dispatcher)
+            Reply(f"Reporté la emergencia en «{shown}» con prioridad máxima: número {ticket}. Una cuadrilla va en camino.").send(dispatcher)
             send_all(dispatcher, await hand_off(tracker, "hazard"))
             return [SlotSet("last_ticket", ticket), SlotSet("hazard_ticket", None), SlotSet("hazard_address", place)]
         Reply(f"Registré la emergencia con prioridad máxima: número {ticket}.").send(dispatcher)

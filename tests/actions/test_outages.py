@@ -82,3 +82,11 @@ async def test_damaged_appliances_lead_to_a_complaint(run):
     outcome = await run(ActionRunJourney(), tracker)
     assert outcome.slots()["last_ticket"].startswith("CS-")
     assert outcome.messages[-1]["buttons"][0]["payload"] == "/file_complaint"
+
+
+async def test_smoke_at_the_meter_of_a_registered_home_gets_home_advice_and_its_address(run, database_url):
+    tracker = make_tracker("+573001234505", intent="report_hazard", text="huele a quemado y sale humo del contador de la luz")
+    outcome = await run(ActionReportHazard(), tracker)
+    assert "interruptor general" in outcome.texts[0] and "no toques el cable, el poste" not in outcome.texts[0]
+    assert outcome.slots()["hazard_ticket"] is None and "«Calle 127 # ***»" in outcome.text
+    assert report(database_url, outcome.slots()["last_ticket"]).address == "Calle 127 # 15-40"
