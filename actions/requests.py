@@ -477,7 +477,10 @@ class ValidateChangeOwnerForm(GuardedFormValidation):
         return {"owner_account": number}
 
     async def validate_new_owner_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        name = " ".join(str(value or "").split())[:120]
+        # "Andrea Gómez Ruiz, cédula 52123456": the name is what comes before the document
+        name = re.split(r"[,;(]|\b(?:c[eé]dula|cc|c\.c\.|dni|documento|identificaci[oó]n|rut|ine|nit)\b",
+                        str(value or ""), maxsplit=1, flags=re.IGNORECASE)[0]
+        name = " ".join(name.split())[:120]
         if len(name.split()) < 2 or any(ch.isdigit() for ch in name):
             dispatcher.utter_message(text="Escríbeme el nombre completo del nuevo titular (nombre y apellido).")
             return {"new_owner_name": None}

@@ -153,3 +153,15 @@ async def test_e_billing_to_an_email_given_in_the_request_registers_that_email(r
     with session_scope(engine_for(database_url)) as session:
         account = records.account_by_number(session, "100200305")
         assert account.customer.email == "lucia.nueva@gmail.com" and account.e_billing is True
+
+
+async def test_the_new_owner_may_be_written_with_their_id_number(run):
+    from actions.requests import ValidateChangeOwnerForm
+
+    for said, expected in [("Andrea Gómez Ruiz, cédula 52123456", "Andrea Gómez Ruiz"), ("luis perez cc 1020", "Luis Perez")]:
+        tracker = make_tracker("+573109990010", slots={"requested_slot": "new_owner_name", "new_owner_name": said,
+                                                       "owner_account": "100200301"}, text=said, active_loop="change_owner_form")
+        assert (await run(ValidateChangeOwnerForm(), tracker)).slots()["new_owner_name"] == expected
+    tracker = make_tracker("+573109990010", slots={"requested_slot": "new_owner_name", "new_owner_name": "52123456",
+                                                   "owner_account": "100200301"}, text="52123456", active_loop="change_owner_form")
+    assert "nombre completo" in (await run(ValidateChangeOwnerForm(), tracker)).text
