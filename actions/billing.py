@@ -12,13 +12,13 @@ from actions.journeys import JourneyContext, Outcome, journey
 from actions.replies import Reply
 from bot import records
 from bot.db import models as m
-from bot.formatting import day, kwh, mask_address, money, month, short_month
+from bot.formatting import day, first_name, kwh, mask_address, money, month, short_month
 
 NEXT_STEPS = [("Pagar", "/pay_bill"), ("Copia de la factura", "/request_bill_copy"), ("Nada más", "/thank")]
 
 
 def _first_name(account: m.Account) -> str:
-    return account.customer.full_name.split()[0]
+    return first_name(account.customer.full_name)
 
 
 def _where(account: m.Account) -> str:

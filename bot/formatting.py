@@ -49,9 +49,18 @@ def time_of_day(moment: dt.datetime) -> str:
     return format_time(moment, "h:mm a", locale="es")
 
 
+HONORIFICS = {"sr", "sra", "srta", "dr", "dra", "lic", "licda", "ing", "don", "dona", "doña", "prof", "mtro", "mtra"}
+
+
+def first_name(full_name: str) -> str:
+    """The name to greet someone by: the first word that is not a title (``Sra. Ana Gómez`` -> ``Ana``)."""
+    words = full_name.split()
+    return next((w for w in words if w.rstrip(".").lower() not in HONORIFICS), words[0] if words else "")
+
+
 def mask_name(full_name: str) -> str:
     """``Ana María Gómez`` -> ``Ana M. G.``: enough to recognise, not to expose."""
-    parts = full_name.split()
+    parts = [w for w in full_name.split() if w.rstrip(".").lower() not in HONORIFICS] or full_name.split()
     if not parts:
         return ""
     return " ".join([parts[0]] + [p[0] + "." for p in parts[1:]])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import cases, events, records
 from bot.db import models as m
-from bot.formatting import day, mask_address, money, month, moment, time_of_day
+from bot.formatting import day, first_name, mask_address, money, month, moment, time_of_day
 from bot.settings import Settings
 
 YES = {"si", "sí", "ya", "si ya", "si ya volvio", "ya volvio", "ya tengo luz", "si, ya tengo luz", "/affirm", "restored:yes"}
@@ -128,7 +128,7 @@ def zone_names(outage: m.Outage) -> str:
 
 
 def _first_name(customer: m.Customer) -> str:
-    return customer.full_name.split()[0]
+    return first_name(customer.full_name)
 
 
 def outage_started(session: Session, outage: m.Outage, settings: Settings, now: Optional[dt.datetime] = None) -> int:

@@ -1,7 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from bot.formatting import day, decimal_es, kwh, mask_address, mask_name, money, month
+from bot.formatting import day, decimal_es, first_name, kwh, mask_address, mask_name, money, month
 from bot.phones import to_e164
 
 
@@ -25,6 +25,8 @@ def test_energy_in_kwh_and_decimals_with_a_comma():
 
 def test_names_and_addresses_are_masked():
     assert mask_name("Ana Lucía Restrepo Gómez") == "Ana L. R. G."
+    assert mask_name("Sra. Ana Gómez") == "Ana G." and first_name("Dr. Luis Pérez") == "Luis"  # titles skipped
+    assert first_name("Ana Lucía Restrepo") == "Ana"
     assert mask_address("Calle 45 # 12-30") == "Calle 45 # ***"
     assert "100-05" not in mask_address("Calle 80 # 100-05 Apto 302")
 
