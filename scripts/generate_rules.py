@@ -52,6 +52,9 @@ QUESTIONS = {
     "tariff_info": "action_tariff_info",
     "energy_saving_tips": "action_energy_saving_tips",
 }
+# Forms whose answers are the customer's own account of a problem: "el asesor de la oficina me trató mal"
+# is a complaint, not a question about offices, so only "help" and "are you a bot?" interrupt them.
+FREE_TEXT_FORMS = {"complaint_form"}
 # Leaving a form: the answer, and the form is closed.
 EXITS = {"request_agent": "action_handoff", "goodbye": "utter_goodbye"}
 
@@ -88,6 +91,8 @@ def rules():
             done["wait_for_user_input"] = False  # the journey's own rule continues
         out.append(done)
         for intent, answer in QUESTIONS.items():
+            if form in FREE_TEXT_FORMS and intent not in ("help", "bot_challenge"):
+                continue
             out.append({
                 "rule": f"{intent} during {form}", "condition": [{"active_loop": form}],
                 "steps": [{"intent": intent}, {"action": answer}, {"action": form}, {"active_loop": form}],
