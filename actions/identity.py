@@ -231,7 +231,8 @@ class ValidateIdentifyForm(GuardedFormValidation):
             if records.holder_id_ends_with(session, account, digits):
                 return "right"
             records.record_second_factor_failure(session, account, sender)
-            return "wrong"
+            last_try = for_account + 1 >= MAX_WRONG_PER_ACCOUNT or from_sender + 1 >= MAX_WRONG_PER_SENDER
+            return "locked" if last_try else "wrong"  # no "try again" when no try is left
 
         answer = await with_records(check)
         if answer == "locked":

@@ -89,8 +89,9 @@ def _second_factor(run, sender: str, number: str, digits: str):
 
 
 async def test_the_second_factor_cannot_be_guessed_by_starting_again(run):
-    for attempt in range(5):  # wrong answers as if in new conversations, from two phones
+    for attempt in range(4):  # wrong answers as if in new conversations, from two phones
         assert "no coinciden" in (await _second_factor(run, f"+57300888000{attempt % 2}", "100200304", f"{1000 + attempt}")).text
+    assert "demasiados intentos" in (await _second_factor(run, "+573008880000", "100200304", "1004")).text  # the fifth
     outcome = await _second_factor(run, "+573008880009", "100200304", "6789")  # the right digits, from a third phone
     assert "demasiados intentos" in outcome.text and "$" not in outcome.text
     assert outcome.slots()["account_verified"] is False and outcome.slots()["identify_failed"] is True
@@ -98,8 +99,9 @@ async def test_the_second_factor_cannot_be_guessed_by_starting_again(run):
 
 async def test_one_sender_cannot_try_account_after_account(run):
     accounts = ["100200301", "100200302", "100200303", "100200305", "100200306", "100200313"]
-    for attempt in range(10):
+    for attempt in range(9):
         assert "no coinciden" in (await _second_factor(run, "+573008881111", accounts[attempt % 6], "0000")).text
+    assert "demasiados intentos" in (await _second_factor(run, "+573008881111", accounts[3], "0000")).text  # the tenth
     outcome = await _second_factor(run, "+573008881111", "100200301", "1234")  # right, but after ten wrong answers
     assert "demasiados intentos" in outcome.text and outcome.slots()["account_verified"] is False
     assert (await _second_factor(run, "+573008882222", "100200301", "1234")).slots()["account_verified"] is True
