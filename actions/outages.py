@@ -56,8 +56,29 @@ def _suspended(ctx: JourneyContext) -> Optional[Outcome]:
     return None
 
 
+# Someone at home depends on electricity to stay alive or well: say what to do now, and offer a person.
+MEDICAL = re.compile(r"\b(oxigeno|respirador|concentrador|ventilador mecanico|dialisis|electrodependiente|equipo medico|"
+                     r"equipos medicos|nebulizador|cpap|bomba de insulina)\b")
+MEDICAL_NOTE = (
+    "Si alguien en casa depende de un equipo médico, usa ya su batería o respaldo; si no tiene o se está agotando, "
+    "acude a un centro de salud o llama al 123. Si quieres, te comunico con una persona de nuestro equipo."
+)
+
+
+def medical_note(outcome: Outcome, ctx: JourneyContext) -> Outcome:
+    """The outage answer, followed by the medical advice when the customer mentions medical equipment."""
+    replies, slots = outcome
+    if MEDICAL.search(fold(ctx.tracker.get_slot("journey_text") or "")):
+        replies = replies + [Reply(MEDICAL_NOTE, [("Hablar con un asesor", "/request_agent")])]
+    return replies, slots
+
+
 @journey("report_outage")
 def report_outage(session: Session, ctx: JourneyContext) -> Outcome:
+    return medical_note(_report_outage(session, ctx), ctx)
+
+
+def _report_outage(session: Session, ctx: JourneyContext) -> Outcome:
     suspended = _suspended(ctx)
     if suspended:
         return suspended
@@ -93,6 +114,10 @@ def report_outage(session: Session, ctx: JourneyContext) -> Outcome:
 
 @journey("outage_status")
 def outage_status(session: Session, ctx: JourneyContext) -> Outcome:
+    return medical_note(_outage_status(session, ctx), ctx)
+
+
+def _outage_status(session: Session, ctx: JourneyContext) -> Outcome:
     suspended = _suspended(ctx)
     if suspended:
         return suspended

@@ -90,3 +90,13 @@ async def test_smoke_at_the_meter_of_a_registered_home_gets_home_advice_and_its_
     assert "interruptor general" in outcome.texts[0] and "no toques el cable, el poste" not in outcome.texts[0]
     assert outcome.slots()["hazard_ticket"] is None and "«Calle 127 # ***»" in outcome.text
     assert report(database_url, outcome.slots()["last_ticket"]).address == "Calle 127 # 15-40"
+
+
+async def test_medical_equipment_at_home_gets_advice_and_a_person_offered(run):
+    tracker = verified("100200304", "+573001234504", "report_outage",
+                       journey_text="estamos sin luz en todo el barrio y mi mamá usa oxígeno, cuánto se demoran?")
+    outcome = await run(ActionRunJourney(), tracker)
+    assert "Ya sabemos de este corte" in outcome.texts[0]
+    assert "equipo médico" in outcome.texts[-1] and outcome.messages[-1]["buttons"][0]["payload"] == "/request_agent"
+    plain = await run(ActionRunJourney(), verified("100200304", "+573001234504", "outage_status", journey_text="ya volvió la luz?"))
+    assert "equipo médico" not in plain.text
