@@ -427,6 +427,32 @@ class ValidateConnectionForm(GuardedFormValidation):
         return {"connection_use": use}
 
 
+CONNECTION_NEEDS = ("Ten a mano: documento de identidad, certificado de tradición o contrato de arrendamiento, "
+                    "y el certificado RETIE de la instalación interna.")
+
+
+class ActionAskConnectionAddress(GuardedAction):
+    """Asks where the new connection goes; first tells a request already under way from this phone, so a
+    question about it ("¿cuánto cuesta?", "¿qué documentos?") does not file a second one by mistake."""
+
+    def name(self) -> Text:
+        return "action_ask_connection_address"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        phone = sender_phone(tracker)
+        pending = await with_records(lambda session: [
+            (r.ticket, (r.details or {}).get("address")) for r in records.open_requests_of_phone(session, phone, "new_connection")
+        ]) if phone else []
+        if pending:
+            ticket, address = pending[0]
+            Reply(f"Ya tienes en curso la solicitud de conexión nueva {ticket} para «{address}»: un técnico visitará el "
+                  f"predio en máximo 5 días hábiles para revisar la factibilidad y te dirá el costo. {CONNECTION_NEEDS} "
+                  "Si es para otro predio, escríbeme su dirección; si no, escribe «cancelar».").send(dispatcher)
+        else:
+            Reply("Te ayudo con la conexión nueva. ¿Cuál es la dirección del predio (calle, número y barrio o vereda)?").send(dispatcher)
+        return []
+
+
 class ActionAskConnectionUse(GuardedAction):
     def name(self) -> Text:
         return "action_ask_connection_use"
@@ -453,9 +479,8 @@ class ActionSubmitConnection(GuardedAction):
 
         ticket = await with_records(save)
         Reply(f"Radiqué tu solicitud de conexión nueva ({use}) para «{address}»: número {ticket}. "
-              "Un técnico visitará el predio en máximo 5 días hábiles para revisar la factibilidad. Ten a mano: "
-              "documento de identidad, certificado de tradición o contrato de arrendamiento, y el certificado RETIE "
-              "de la instalación interna.").send(dispatcher)
+              f"Un técnico visitará el predio en máximo 5 días hábiles para revisar la factibilidad. {CONNECTION_NEEDS}"
+              ).send(dispatcher)
         return clear + [SlotSet("last_ticket", ticket)]
 
 

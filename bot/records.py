@@ -191,6 +191,15 @@ def reported_payments(session: Session, account: m.Account) -> List[m.Payment]:
     return list(session.execute(query).scalars())
 
 
+def open_requests_of_phone(session: Session, phone: str, kind: str) -> List[m.ServiceRequest]:
+    """Open requests made without an account (a new connection) from this phone, newest first."""
+    query = select(m.ServiceRequest).where(
+        m.ServiceRequest.kind == kind, m.ServiceRequest.account_id.is_(None),
+        m.ServiceRequest.status.in_([m.TicketStatus.received, m.TicketStatus.in_progress]),
+    ).order_by(m.ServiceRequest.created_at.desc())
+    return [r for r in session.execute(query).scalars() if (r.details or {}).get("phone") == phone]
+
+
 def open_requests(session: Session, account: m.Account, kind: str) -> List[m.ServiceRequest]:
     query = select(m.ServiceRequest).where(
         m.ServiceRequest.account_id == account.id, m.ServiceRequest.kind == kind,

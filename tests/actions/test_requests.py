@@ -117,6 +117,18 @@ async def test_a_new_connection_request_is_recorded_without_identification(run, 
     assert request.kind == "new_connection" and request.details["address"] == "Vereda El Rosal lote 4"
 
 
+async def test_a_second_new_connection_question_is_told_the_request_under_way(run):
+    from actions.requests import ActionAskConnectionAddress
+
+    first = await run(ActionAskConnectionAddress(), make_tracker("+573109990011"))
+    assert "¿Cuál es la dirección del predio" in first.text
+    filed = await run(ActionSubmitConnection(), make_tracker("+573109990011", slots={
+        "connection_address": "Carrera 15 # 45-20", "connection_use": "residencial"}))
+    again = await run(ActionAskConnectionAddress(), make_tracker("+573109990011"))
+    assert f"Ya tienes en curso la solicitud de conexión nueva {filed.slots()['last_ticket']}" in again.text
+    assert "RETIE" in again.text and "«cancelar»" in again.text
+
+
 async def test_a_change_of_owner_is_recorded_with_the_documents_to_send(run):
     tracker = make_tracker("+573109990009", slots={"owner_account": "100200301", "new_owner_name": "Luis Pérez"})
     outcome = await run(ActionSubmitChangeOwner(), tracker)
