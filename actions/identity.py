@@ -19,7 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import sender_phone, settings, with_records
-from actions.replies import Reply
+from actions.journeys import PUBLIC_ANSWERS
+from actions.replies import Reply, send_all
 from actions.safety import GuardedAction, GuardedFormValidation
 from bot import records
 from bot.db import models as m
@@ -84,6 +85,12 @@ class ActionStartJourney(GuardedAction):
             SlotSet("journey", journey), SlotSet("identify_failures", 0), SlotSet("identify_failed", False),
             SlotSet("journey_text", (tracker.latest_message.get("text") or "")[:500]),
         ]
+        public = PUBLIC_ANSWERS.get(journey)
+        if public:
+            replies = await with_records(lambda session: public(session, fold(tracker.latest_message.get("text") or "")))
+            if replies:  # answered as it is: no identification, and no journey left to run
+                send_all(dispatcher, replies)
+                return events + [SlotSet("journey", None), SlotSet("identify_failed", True)]
         text, current = tracker.latest_message.get("text"), tracker.get_slot("account_number")
         named = extract_account_number(text) or supply_named(text, phone_accounts(tracker), current, by_place=False)
         if named and named != current:
@@ -116,6 +123,8 @@ class ActionAskAccountNumber(GuardedAction):
         return "action_ask_account_number"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("identify_failed"):  # nothing to identify for (answered already): end the form
+            return [SlotSet("requested_slot", None)]
         owned = phone_accounts(tracker)
         if len(owned) > 1:
             Reply(

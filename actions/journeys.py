@@ -37,6 +37,10 @@ class JourneyContext:
 Outcome = Tuple[List[Reply], Dict[str, object]]
 Handler = Callable[[Session, JourneyContext], Outcome]
 HANDLERS: Dict[str, Handler] = {}
+# Answers some requests can get without identification, because what they ask is public ("¿hay cortes
+# programados en Chapinero?"): given the session and the folded text, replies, or None to identify as usual.
+PublicAnswer = Callable[[Session, str], Optional[List[Reply]]]
+PUBLIC_ANSWERS: Dict[str, PublicAnswer] = {}
 
 
 def asks_for_another_journey(tracker: Tracker, confidence: float = 0.7) -> bool:
@@ -45,6 +49,14 @@ def asks_for_another_journey(tracker: Tracker, confidence: float = 0.7) -> bool:
     intent = tracker.latest_message.get("intent") or {}
     return (intent.get("name") in HANDLERS and intent.get("name") != tracker.get_slot("journey")
             and (intent.get("confidence") or 0) >= confidence)
+
+
+def public_answer(intent: str) -> Callable[[PublicAnswer], PublicAnswer]:
+    def register(answer: PublicAnswer) -> PublicAnswer:
+        PUBLIC_ANSWERS[intent] = answer
+        return answer
+
+    return register
 
 
 def journey(intent: str) -> Callable[[Handler], Handler]:

@@ -5,6 +5,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 from typing import List, Optional, Text
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.context import sender_phone, settings, with_records
-from actions.journeys import JourneyContext, Outcome, asks_for_another_journey, journey
+from actions.journeys import JourneyContext, Outcome, asks_for_another_journey, journey, public_answer
 from actions.handoff import hand_off
 from actions.replies import Reply, send_all
 from actions.safety import GuardedAction, GuardedFormValidation
@@ -142,17 +143,30 @@ def _outage_status(session: Session, ctx: JourneyContext) -> Outcome:
 def planned_outages(session: Session, ctx: JourneyContext) -> Outcome:
     now = m.utcnow()
     upcoming = records.planned_outages_for(session, ctx.account, now, now + dt.timedelta(days=PLANNED_HORIZON_DAYS))
+    return [_planned_reply(upcoming, f"tu zona ({ctx.account.neighborhood})", ctx.today)], {}
+
+
+@public_answer("planned_outages")
+def planned_outages_in_named_zone(session: Session, folded_text: str) -> Optional[List[Reply]]:
+    """Planned work in a zone the customer names is public: no need to identify anyone."""
+    zone = records.zone_named(session, folded_text)
+    if zone is None:
+        return None
+    now = m.utcnow()
+    upcoming = records.planned_outages_in(session, zone.id, now, now + dt.timedelta(days=PLANNED_HORIZON_DAYS))
+    return [_planned_reply(upcoming, zone.name, now.astimezone(ZoneInfo(_tz())).date())]
+
+
+def _planned_reply(upcoming: List[m.Outage], where: str, today: dt.date) -> Reply:
     if not upcoming:
-        return [Reply(
-            f"No hay cortes programados en tu zona ({ctx.account.neighborhood}) en los próximos {PLANNED_HORIZON_DAYS} días. "
-            "Si quieres, te avisamos cuando haya uno.", [("Avisarme", "/subscribe_alerts"), ("Nada más", "/thank")])], {}
+        return Reply(f"No hay cortes programados en {where} en los próximos {PLANNED_HORIZON_DAYS} días. "
+                     "Si quieres, te avisamos cuando haya uno.", [("Avisarme", "/subscribe_alerts"), ("Nada más", "/thank")])
     items = "; ".join(
-        f"{moment(o.starts_at, _tz(), ctx.today)} hasta las {moment(o.estimated_restoration_at, _tz(), ctx.today).split(' a las ')[-1]}"
+        f"{moment(o.starts_at, _tz(), today)} hasta las {moment(o.estimated_restoration_at, _tz(), today).split(' a las ')[-1]}"
         f" ({o.cause.lower()})" for o in upcoming
     )
-    return [Reply(
-        f"Cortes programados en tu zona ({ctx.account.neighborhood}): {items}. "
-        "Te recomendamos desconectar equipos sensibles antes del corte.", [("Avisarme antes", "/subscribe_alerts")])], {}
+    return Reply(f"Cortes programados en {where}: {items}. Te recomendamos desconectar equipos sensibles antes del corte.",
+                 [("Avisarme antes", "/subscribe_alerts")])
 
 
 @journey("report_power_quality")

@@ -6,6 +6,8 @@ never hold ORM objects across an ``await`` and tests read like the journey.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import List, Optional, Tuple
@@ -135,6 +137,10 @@ def active_outage_for(session: Session, account: m.Account) -> Optional[m.Outage
 
 
 def planned_outages_for(session: Session, account: m.Account, start: dt.datetime, end: dt.datetime) -> List[m.Outage]:
+    return planned_outages_in(session, account.zone_id, start, end)
+
+
+def planned_outages_in(session: Session, zone_id: int, start: dt.datetime, end: dt.datetime) -> List[m.Outage]:
     query = (
         select(m.Outage)
         .join(m.OutageArea)
@@ -142,11 +148,23 @@ def planned_outages_for(session: Session, account: m.Account, start: dt.datetime
             m.Outage.kind == m.OutageKind.planned,
             m.Outage.status == m.OutageStatus.scheduled,
             m.Outage.starts_at >= start, m.Outage.starts_at < end,
-            m.OutageArea.zone_id == account.zone_id,
+            m.OutageArea.zone_id == zone_id,
         )
         .order_by(m.Outage.starts_at)
     )
     return list(session.execute(query).scalars().unique())
+
+
+def zone_named(session: Session, folded_text: str) -> Optional[m.Zone]:
+    """The zone whose name a message mentions ("hay cortes en chapinero?"), given the folded text
+    (lower case, no accents)."""
+    zones = session.execute(select(m.Zone)).scalars().all()
+    return next((z for z in sorted(zones, key=lambda z: -len(z.name))
+                 if re.search(rf"\b{re.escape(_fold(z.name))}\b", folded_text)), None)
+
+
+def _fold(name: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", name.lower()) if not unicodedata.combining(c))
 
 
 def open_reports(session: Session, account: m.Account) -> List[m.OutageReport]:

@@ -190,6 +190,15 @@ def test_a_customer_with_two_supplies_chooses_and_switches(product):
     assert "100200313" in reply and "100200303" not in reply
 
 
+def test_planned_outages_of_a_named_zone_are_answered_without_identification(product):
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        zone = session.execute(select(m.Zone).join(m.OutageArea, m.OutageArea.zone_id == m.Zone.id).join(m.Outage)
+                               .where(m.Outage.kind == m.OutageKind.planned)).scalars().first().name
+    reply = say(product, "+573109990013", f"hay cortes programados en {zone}?")
+    assert reply.startswith(f"Cortes programados en {zone}:") and "número de cuenta" not in reply
+    assert "Soy Luz" in say(product, "+573109990013", "hola")  # nothing left waiting for an account number
+
+
 def test_an_account_number_in_the_first_message_is_used(product):
     reply = say(product, "+573109990008", "quiero saber el saldo de la cuenta 100200301")
     assert "últimos 4 dígitos" in reply and "número de cuenta" not in reply

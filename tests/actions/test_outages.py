@@ -100,3 +100,17 @@ async def test_medical_equipment_at_home_gets_advice_and_a_person_offered(run):
     assert "equipo médico" in outcome.texts[-1] and outcome.messages[-1]["buttons"][0]["payload"] == "/request_agent"
     plain = await run(ActionRunJourney(), verified("100200304", "+573001234504", "outage_status", journey_text="ya volvió la luz?"))
     assert "equipo médico" not in plain.text
+
+
+async def test_planned_outages_of_a_named_zone_need_no_identification(run, database_url):
+    from actions.identity import ActionStartJourney
+
+    with session_scope(engine_for(database_url)) as session:  # a zone with planned work in the seed
+        zone = session.execute(select(m.Zone).join(m.OutageArea, m.OutageArea.zone_id == m.Zone.id).join(m.Outage)
+                               .where(m.Outage.kind == m.OutageKind.planned)).scalars().first().name
+    outcome = await run(ActionStartJourney(), make_tracker("+573109990012", intent="planned_outages",
+                                                           text=f"hay cortes programados en {zone.lower()} esta semana?"))
+    assert outcome.text.startswith(f"Cortes programados en {zone}:")
+    assert outcome.slots()["journey"] is None and outcome.slots()["identify_failed"] is True
+    plain = await run(ActionStartJourney(), make_tracker("+573109990012", intent="planned_outages", text="hay cortes programados?"))
+    assert plain.slots()["journey"] == "planned_outages" and plain.text == ""
