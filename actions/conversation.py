@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Text
+from typing import List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -10,10 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import sender_phone, with_records
+from actions.information import ActionOfficeInfo, ActionTariffInfo
 from actions.replies import Reply
 from actions.safety import GuardedAction
 from bot import records
 from bot.formatting import mask_address
+from bot.nlu.concepts import fold
 
 # How each intent reads on a suggestion button.
 INTENT_LABELS = {
@@ -51,6 +53,16 @@ class ActionAskAffirmation(GuardedAction):
         return []
 
 
+# Information a customer may ask again about something else ("¿y para un local comercial?").
+FOLLOW_UPS = {"tariff_info": ActionTariffInfo, "office_info": ActionOfficeInfo}
+
+
+def previous_intent(tracker: Tracker) -> Optional[str]:
+    """The intent of the customer's message before the latest one."""
+    said = [e for e in tracker.events if e.get("event") == "user"]
+    return ((said[-2].get("parse_data") or {}).get("intent") or {}).get("name") if len(said) >= 2 else None
+
+
 class ActionSwitchAccount(GuardedAction):
     """A customer gives an account number out of context: switch to it when it is theirs."""
 
@@ -65,6 +77,9 @@ class ActionSwitchAccount(GuardedAction):
             Reply(f"¿Quieres saber cómo va el reclamo {ticket}?",
                   [("Sí, ver cómo va", f'/complaint_status{{"ticket_id": "{ticket}"}}'), ("Ver opciones", "/help")]).send(dispatcher)
             return []
+        follow_up = FOLLOW_UPS.get(previous_intent(tracker))
+        if not number and follow_up and fold(tracker.latest_message.get("text") or "").lstrip("¿ ").startswith("y "):
+            return await follow_up().act(dispatcher, tracker, domain)  # "¿y para un local comercial?"
         if not number:
             Reply("Gracias por el dato. ¿Qué quieres hacer con él? Por ejemplo, consultar tu saldo o revisar un reclamo.",
                   [("Consultar mi saldo", "/check_balance"), ("Ver opciones", "/help")]).send(dispatcher)

@@ -1,6 +1,8 @@
 """Information anyone may ask: offices, tariffs, saving tips, becoming a prosumer."""
 from __future__ import annotations
 
+import re
+
 from decimal import Decimal
 from typing import List, Text
 
@@ -15,6 +17,7 @@ from actions.replies import Reply
 from actions.safety import GuardedAction
 from bot import records
 from bot.formatting import decimal_es, kwh, money, month
+from bot.nlu.concepts import fold
 
 OFFICES = (
     ("Sede principal Chapinero", "Calle 57 # 9-31, Bogotá", "lunes a viernes de 7:00 a. m. a 5:00 p. m. y sábados de 8:00 a. m. a 12:00 m."),
@@ -44,6 +47,16 @@ class ActionOfficeInfo(GuardedAction):
         return []
 
 
+def asks_for_tariff(text: str, tariff_name: str) -> bool:
+    """Whether a message asks about this tariff: "para un local comercial" -> "Comercial", "estrato 4" ->
+    "Residencial estratos 3 y 4"."""
+    said, name = fold(text), fold(tariff_name)
+    if re.search(r"\b(comerci\w*|negocio|local|tienda)\b", said):
+        return "comercial" in name
+    stratum = re.search(r"\bestrato\s*(\d)\b", said)
+    return bool(stratum) and "residencial" in name and re.search(rf"\b{stratum.group(1)}\b", name) is not None
+
+
 class ActionTariffInfo(GuardedAction):
     def name(self) -> Text:
         return "action_tariff_info"
@@ -55,7 +68,9 @@ class ActionTariffInfo(GuardedAction):
         if not tariffs:
             Reply("No tengo la tabla de tarifas disponible en este momento. Puedes consultarla en nuestras oficinas.").send(dispatcher)
             return []
-        lines = "\n".join(f"• {name}: {money(rate)} por kWh + cargo fijo de {money(fixed)} al mes" for name, rate, fixed, _ in tariffs)
+        asked = [t for t in tariffs if asks_for_tariff(tracker.latest_message.get("text") or "", t[0])]
+        lines = "\n".join(f"• {name}: {money(rate)} por kWh + cargo fijo de {money(fixed)} al mes"
+                          for name, rate, fixed, _ in (asked or tariffs))
         Reply(f"Tarifas vigentes desde {month(tariffs[0][3])}:\n{lines}\nA esto se suma el alumbrado público y, "
               "para comercios, los impuestos. Tu tarifa depende del estrato o del uso del predio y aparece en tu factura.",
               [("Por qué subió mi factura", "/high_bill_inquiry"), ("Consejos de ahorro", "/energy_saving_tips")]).send(dispatcher)

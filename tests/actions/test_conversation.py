@@ -50,3 +50,16 @@ async def test_outside_the_service_twice_in_a_row_offers_a_person(run):
     second.events = [said("out_of_scope"), said("out_of_scope")]
     outcome = await run(ActionOutOfScope(), second)
     assert "Sigo sin poder ayudarte" in outcome.text and outcome.messages[0]["buttons"][0]["payload"] == "/request_agent"
+
+
+async def test_a_follow_up_question_about_tariffs_gets_the_tariff_it_names(run):
+    def said(intent, text):
+        return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.9}}}
+
+    tracker = make_tracker("+573109990014", intent="inform", text="¿y para un local comercial?")
+    tracker.events = [said("tariff_info", "cuánto cuesta el kwh"), said("inform", "¿y para un local comercial?")]
+    outcome = await run(ActionSwitchAccount(), tracker)
+    assert "• Comercial:" in outcome.text and "Residencial" not in outcome.text
+    tracker = make_tracker("+573109990014", intent="inform", text="y en estrato 4?")
+    tracker.events = [said("tariff_info", "tarifas"), said("inform", "y en estrato 4?")]
+    assert "• Residencial estratos 3 y 4:" in (await run(ActionSwitchAccount(), tracker)).text
