@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Text, Tuple
+from typing import Callable, Collection, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -43,11 +43,13 @@ PublicAnswer = Callable[[Session, str], Optional[List[Reply]]]
 PUBLIC_ANSWERS: Dict[str, PublicAnswer] = {}
 
 
-def asks_for_another_journey(tracker: Tracker, confidence: float = 0.7) -> bool:
+def asks_for_another_journey(tracker: Tracker, confidence: float = 0.7, answers: Collection[str] = ()) -> bool:
     """True when the latest message is, with some confidence, a request of its own (a journey other than
-    the one under way) rather than an answer to the question asked."""
+    the one under way) rather than an answer to the question asked. ``answers``: intents that answers to
+    this question often look like ("por nequi" reads as pay_bill), never taken for another request."""
     intent = tracker.latest_message.get("intent") or {}
-    return (intent.get("name") in HANDLERS and intent.get("name") != tracker.get_slot("journey")
+    name = intent.get("name")
+    return (name in HANDLERS and name != tracker.get_slot("journey") and name not in answers
             and (intent.get("confidence") or 0) >= confidence)
 
 

@@ -22,7 +22,7 @@ from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, records
 from bot.db import models as m
 from bot.formatting import mask_address, moment
-from bot.nlu.concepts import fold
+from bot.nlu.concepts import CONCEPTS, fold
 
 PLANNED_HORIZON_DAYS = 14
 SAFETY_INSTRUCTIONS = (
@@ -198,6 +198,9 @@ STREET_ADDRESS = re.compile(
     re.IGNORECASE)
 
 
+PLACE = re.compile(CONCEPTS["place"])  # "frente al banco", "cerca del parque", "en la esquina"...
+
+
 def street_address(text: str) -> Optional[str]:
     match = STREET_ADDRESS.search(text or "")
     return match.group(0) if match else None
@@ -258,7 +261,8 @@ class ValidateHazardForm(GuardedFormValidation):
         if place and said and not said.startswith("/") and place in said:
             place = said  # the whole answer keeps its landmarks ("frente al parque de la calle 10")
         place = place[:200]
-        if asks_for_another_journey(tracker) and not street_address(said):  # "quiero poner un reclamo" is no place
+        # "quiero poner un reclamo" is no place; but in an emergency, anything that may be one is taken
+        if asks_for_another_journey(tracker, confidence=0.9) and not street_address(said) and not PLACE.search(fold(said)):
             dispatcher.utter_message(text="Para enviar la cuadrilla necesito saber dónde está el peligro: la dirección o "
                                           "un punto de referencia. Si prefieres dejarlo, escribe «cancelar» y te ayudo "
                                           "con lo otro.")

@@ -166,6 +166,10 @@ def start_payment_report(session: Session, ctx: JourneyContext) -> Outcome:
     return [], {}
 
 
+# Where someone paid reads like these ("por nequi", "en el banco"): never taken for another request.
+PAYMENT_ANSWERS = ("pay_bill", "report_payment", "check_balance", "office_info")
+
+
 class ValidatePaymentReportForm(GuardedFormValidation):
     failure_slot = "payment_report_failed"
 
@@ -184,7 +188,7 @@ class ValidatePaymentReportForm(GuardedFormValidation):
         if len(place) < 2:
             dispatcher.utter_message(text="¿Dónde pagaste? Por ejemplo: en línea, en el banco o en un corresponsal.")
             return {"payment_place": None}
-        if asks_for_another_journey(tracker):  # "muéstrame mi consumo" is not where they paid
+        if asks_for_another_journey(tracker, answers=PAYMENT_ANSWERS):  # "muéstrame mi consumo" is not where they paid
             dispatcher.utter_message(text="Primero terminemos de registrar tu pago: ¿dónde pagaste? Por ejemplo: en línea, "
                                           "en el banco o en un corresponsal. Si prefieres dejarlo, escribe «cancelar» y "
                                           "te ayudo con lo otro.")

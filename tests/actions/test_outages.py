@@ -114,3 +114,17 @@ async def test_planned_outages_of_a_named_zone_need_no_identification(run, datab
     assert outcome.slots()["journey"] is None and outcome.slots()["identify_failed"] is True
     plain = await run(ActionStartJourney(), make_tracker("+573109990012", intent="planned_outages", text="hay cortes programados?"))
     assert plain.slots()["journey"] == "planned_outages" and plain.text == ""
+
+
+async def test_in_an_emergency_a_landmark_is_a_place_even_when_it_reads_like_a_request(run):
+    from actions.outages import ValidateHazardForm
+
+    def answer(text, intent):
+        return make_tracker("+573109990015", slots={"requested_slot": "hazard_address", "hazard_address": text,
+                                                   "hazard_ticket": "EM-0000001"},
+                            intent=intent, text=text, active_loop="hazard_form")
+
+    landmark = await run(ValidateHazardForm(), answer("frente al banco de la esquina", "pay_bill"))
+    assert landmark.slots()["hazard_address"] == "frente al banco de la esquina"
+    other = await run(ValidateHazardForm(), answer("quiero poner un reclamo", "file_complaint"))
+    assert other.slots()["hazard_address"] is None and "dónde está el peligro" in other.text

@@ -177,3 +177,16 @@ async def test_the_new_owner_may_be_written_with_their_id_number(run):
     tracker = make_tracker("+573109990010", slots={"requested_slot": "new_owner_name", "new_owner_name": "52123456",
                                                    "owner_account": "100200301"}, text="52123456", active_loop="change_owner_form")
     assert "nombre completo" in (await run(ValidateChangeOwnerForm(), tracker)).text
+
+
+async def test_where_one_paid_is_taken_even_when_it_reads_like_a_payment_question(run):
+    from actions.requests import ValidatePaymentReportForm
+
+    def answer(text, intent):
+        return make_tracker(slots={"requested_slot": "payment_place", "payment_place": text, "journey": "report_payment",
+                                   "account_number": "100200301", "account_verified": True},
+                            intent=intent, text=text, active_loop="payment_report_form")
+
+    assert (await run(ValidatePaymentReportForm(), answer("por nequi", "pay_bill"))).slots()["payment_place"] == "por nequi"
+    other = await run(ValidatePaymentReportForm(), answer("muéstrame mi historial de consumo", "consumption_history"))
+    assert other.slots()["payment_place"] is None and "Primero terminemos" in other.text
