@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import sender_phone, with_records
 from actions.information import ActionOfficeInfo, ActionTariffInfo
+from actions.outages import MEDICAL, MEDICAL_NOTE
 from actions.replies import Reply
 from actions.safety import GuardedAction
 from bot import records
@@ -116,7 +117,9 @@ class ActionOutOfScope(GuardedAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         said = [e for e in tracker.events if e.get("event") == "user"][-2:]
         intents = [((e.get("parse_data") or {}).get("intent") or {}).get("name") for e in said]
-        if len(intents) == 2 and intents[0] in ("out_of_scope", "nlu_fallback"):
+        if MEDICAL.search(fold(tracker.latest_message.get("text") or "")):  # "tengo a mi papá con oxígeno"
+            Reply(MEDICAL_NOTE, [("Hablar con un asesor", "/request_agent"), ("No tengo luz", "/report_outage")]).send(dispatcher)
+        elif len(intents) == 2 and intents[0] in ("out_of_scope", "nlu_fallback"):
             Reply("Sigo sin poder ayudarte con eso. ¿Quieres que te comunique con una persona de nuestro equipo?",
                   [("Hablar con un asesor", "/request_agent"), ("Ver opciones", "/help")]).send(dispatcher)
         else:

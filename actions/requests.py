@@ -21,6 +21,7 @@ from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, records
 from bot.db import models as m
 from bot.formatting import decimal_es, kwh, money
+from bot.nlu.concepts import CONCEPTS, fold
 from bot.phones import to_e164
 
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
@@ -112,6 +113,8 @@ class ValidateMeterReadingForm(GuardedFormValidation):
             dispatcher.utter_message(text=f"{digits[0]} tiene demasiadas cifras para un medidor (marcan hasta 7). Escríbeme "
                                           "solo los números negros, sin decimales. Ejemplo: 12345.")
             return {"meter_reading": None}
+        if not digits and asks_for_another_journey(tracker):
+            return self.left_for_another_request(dispatcher, domain)
         if not digits:
             dispatcher.utter_message(text="Escríbeme solo los números negros que marca el medidor, sin decimales. Ejemplo: 12345.")
             return {"meter_reading": None}
@@ -166,6 +169,7 @@ def start_payment_report(session: Session, ctx: JourneyContext) -> Outcome:
     return [], {}
 
 
+PLACE = re.compile(CONCEPTS["place"])
 # Where someone paid reads like these ("por nequi", "en el banco"): never taken for another request.
 PAYMENT_ANSWERS = ("pay_bill", "report_payment", "check_balance", "office_info")
 
@@ -178,6 +182,8 @@ class ValidatePaymentReportForm(GuardedFormValidation):
 
     async def validate_payment_amount(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         amount = parse_amount(str(value or "")[:100])
+        if amount is None and asks_for_another_journey(tracker, answers=PAYMENT_ANSWERS):
+            return self.left_for_another_request(dispatcher, domain)  # "mándame copia de la factura"
         if amount is None or amount <= 0 or amount > Decimal("100000000"):
             dispatcher.utter_message(text="¿Cuánto pagaste? Escríbeme el valor en pesos, por ejemplo 84.350.")
             return {"payment_amount": None}
@@ -416,8 +422,11 @@ class ValidateConnectionForm(GuardedFormValidation):
 
     async def validate_connection_address(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         place = str(value or "").strip()[:200]
-        if len(place) < 5:
-            dispatcher.utter_message(text="Necesito la dirección completa del predio (calle, número y barrio o vereda).")
+        # an address has a number or a kind of place ("Vereda El Rosal"); "mejor después" or an account number is none
+        looks_like_one = (any(c.isdigit() for c in place) or PLACE.search(fold(place))) and not extract_account_number(place)
+        if len(place) < 5 or not looks_like_one:
+            dispatcher.utter_message(text="Necesito la dirección completa del predio (calle, número y barrio o vereda). "
+                                          "Si no la tienes a mano, escribe «cancelar» y me escribes cuando la tengas.")
             return {"connection_address": None}
         return {"connection_address": place}
 

@@ -6,6 +6,7 @@ the error, log it with the conversation id, and tell the customer what to do.
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
@@ -56,7 +57,8 @@ CANCEL_WORDS = {
     "cancelar", "cancela", "cancelalo", "salir", "salir del tramite", "olvidalo", "olvida eso", "dejalo asi",
     "ya no", "ya no quiero", "mejor no", "no gracias", "detener", "parar", "terminar", "volver", "stop",
     "nada", "no nada", "no quiero nada", "no quiero", "ninguno", "ninguna", "dejalo", "no quiero cambiar nada",
-    "ya no gracias", "no gracias ya no", "cancelar todo",
+    "ya no gracias", "no gracias ya no", "cancelar todo", "cancela eso", "cancelalo", "cancelala", "olvidalo",
+    "no quiero seguir", "salirme", "dejalo ahi", "deja eso",
 }
 
 
@@ -65,9 +67,19 @@ def _plain(text: str) -> str:
     return " ".join(text.replace("¡", " ").replace("!", " ").replace(".", " ").replace(",", " ").split())
 
 
+_POLITE = re.compile(r"^(?:(?:no|mejor|ya|oye|bueno|ok|porfa|por favor)\s+)*(.*?)(?:\s+(?:eso|esto|todo|porfa|por favor|gracias))*$")
+
+
+_NOT_DOING = re.compile(r"^(?:ya )?no (?:quiero|deseo|voy a|necesito) (?:reportar|registrar|hacer|seguir|cambiar|poner|"
+                        r"mandar|enviar|actualizar)\b")
+
+
 def wants_to_leave(text: str) -> bool:
-    """True when the whole message asks to leave what we are doing ("cancelar", "ya no", "salir")."""
-    return _plain(text or "") in CANCEL_WORDS
+    """True when the whole message asks to leave what we are doing ("cancelar", "ya no", "salir"), also
+    wrapped in a few words ("no no, cancela eso", "mejor olvídalo, gracias")."""
+    plain = _plain(text or "")
+    return (plain in CANCEL_WORDS or _POLITE.match(plain).group(1) in CANCEL_WORDS
+            or _NOT_DOING.match(plain) is not None)
 
 
 class GuardedFormValidation(FormValidationAction, ABC):
@@ -95,6 +107,13 @@ class GuardedFormValidation(FormValidationAction, ABC):
             dispatcher.messages.clear()
             apologise(dispatcher)
             return self._ended_early(domain)
+
+    def left_for_another_request(self, dispatcher: CollectingDispatcher, domain: DomainDict) -> Dict[Text, Any]:
+        """For a validator whose answer has a shape (an amount, a reading): the message was no answer but
+        a request of its own, so the form is left instead of asking again and again."""
+        Reply("Parece que me pides otra cosa, así que dejé este trámite a un lado. ¿Me repites lo que necesitas?",
+              [("Ver el menú", "/help")]).send(dispatcher)
+        return {event["name"]: event["value"] for event in self._ended_early(domain)}
 
     def _ended_early(self, domain: DomainDict) -> List[Dict[Text, Any]]:
         """Ends the form with its answers emptied: the message that ended it ("cancelar") was already

@@ -63,3 +63,10 @@ async def test_a_follow_up_question_about_tariffs_gets_the_tariff_it_names(run):
     tracker = make_tracker("+573109990014", intent="inform", text="y en estrato 4?")
     tracker.events = [said("tariff_info", "tarifas"), said("inform", "y en estrato 4?")]
     assert "• Residencial estratos 3 y 4:" in (await run(ActionSwitchAccount(), tracker)).text
+
+
+async def test_medical_equipment_is_never_outside_the_service(run):
+    from actions.conversation import ActionOutOfScope
+
+    outcome = await run(ActionOutOfScope(), make_tracker("+573001234504", intent="out_of_scope", text="tengo a mi papa con oxigeno, es urgente"))
+    assert "equipo médico" in outcome.text and "Eso se sale" not in outcome.text

@@ -21,9 +21,9 @@ def last_reading(database_url, number):
         return records.last_reading(session, records.account_by_number(session, number)).value_kwh
 
 
-def reading_form(value, number="100200301"):
+def reading_form(value, number="100200301", intent="inform"):
     return make_tracker(slots={"requested_slot": "meter_reading", "meter_reading": value, "account_number": number,
-                               "account_verified": True}, text=value, active_loop="meter_reading_form")
+                               "account_verified": True}, intent=intent, text=value, active_loop="meter_reading_form")
 
 
 async def test_a_reading_below_the_last_one_is_refused(run, database_url):
@@ -190,3 +190,29 @@ async def test_where_one_paid_is_taken_even_when_it_reads_like_a_payment_questio
     assert (await run(ValidatePaymentReportForm(), answer("por nequi", "pay_bill"))).slots()["payment_place"] == "por nequi"
     other = await run(ValidatePaymentReportForm(), answer("muéstrame mi historial de consumo", "consumption_history"))
     assert other.slots()["payment_place"] is None and "Primero terminemos" in other.text
+
+
+async def test_a_request_instead_of_the_amount_paid_leaves_the_form_instead_of_asking_again(run):
+    from actions.requests import ValidatePaymentReportForm
+
+    text = "mándame copia de la factura porfa"
+    tracker = make_tracker(slots={"requested_slot": "payment_amount", "payment_amount": text, "journey": "report_payment",
+                                  "account_number": "100200301", "account_verified": True},
+                           intent="request_bill_copy", text=text, active_loop="payment_report_form")
+    outcome = await run(ValidatePaymentReportForm(), tracker)
+    assert "Parece que me pides otra cosa" in outcome.text and "¿Cuánto pagaste?" not in outcome.text
+    assert outcome.slots()["requested_slot"] is None and outcome.slots()["payment_report_failed"] is True
+
+
+async def test_a_new_connection_address_must_look_like_one(run):
+    from actions.requests import ValidateConnectionForm
+
+    async def address(text):
+        tracker = make_tracker("+573109990016", slots={"requested_slot": "connection_address", "connection_address": text},
+                               intent="inform", text=text, active_loop="connection_form")
+        return (await run(ValidateConnectionForm(), tracker)).slots()["connection_address"]
+
+    assert await address("Vereda El Rosal lote 4") == "Vereda El Rosal lote 4"
+    assert await address("Cra 15 # 45-20, Bosa") == "Cra 15 # 45-20, Bosa"
+    assert await address("mejor después, no tengo la dirección a mano") is None
+    assert await address("100200303") is None  # an account number, not a place

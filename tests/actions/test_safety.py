@@ -37,3 +37,12 @@ async def test_identification_ends_with_an_apology_when_the_records_are_down(dat
     events = await ValidateIdentifyForm().run(dispatcher, tracker, domain)
     assert {"event": "slot", "name": "identify_failed", "value": True, "timestamp": None} in events
     assert "Lo siento" in dispatcher.messages[-1]["text"]
+
+
+def test_leaving_is_understood_in_a_few_words_but_paying_is_not_leaving():
+    from actions.safety import wants_to_leave
+
+    for said in ("cancelar", "no no, cancela eso", "mejor olvídalo, gracias", "ya no", "no quiero reportar ningún pago"):
+        assert wants_to_leave(said), said
+    for said in ("cancelé en el banco", "no", "no tengo luz", "cancelar la factura de octubre"):
+        assert not wants_to_leave(said), said
