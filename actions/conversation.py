@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import sender_phone, with_records
+from actions.identity import phone_accounts, supply_named
 from actions.information import ActionOfficeInfo, ActionTariffInfo
 from actions.outages import MEDICAL, MEDICAL_NOTE
 from actions.replies import Reply
@@ -71,7 +72,8 @@ class ActionSwitchAccount(GuardedAction):
         return "action_switch_account"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        number = next(tracker.get_latest_entity_values("account_number"), None)
+        number = next(tracker.get_latest_entity_values("account_number"), None) or supply_named(
+            tracker.latest_message.get("text") or "", phone_accounts(tracker), tracker.get_slot("account_number"))
         complaint = re.search(r"\bRC-?\d{7}\b", tracker.latest_message.get("text") or "", re.IGNORECASE)
         if not number and complaint:  # "y el RC-0000286?": how that complaint is going
             ticket = complaint.group(0).upper().replace("RC", "RC-").replace("--", "-")

@@ -70,3 +70,14 @@ async def test_medical_equipment_is_never_outside_the_service(run):
 
     outcome = await run(ActionOutOfScope(), make_tracker("+573001234504", intent="out_of_scope", text="tengo a mi papa con oxigeno, es urgente"))
     assert "equipo médico" in outcome.text and "Eso se sale" not in outcome.text
+
+
+async def test_the_other_supply_named_in_words_is_switched_to(run):
+    owned = [{"account_number": "100200303", "address": "Avenida 68 # ***"},
+             {"account_number": "100200313", "address": "Calle 80 # ***"}]
+    for said, number in [("el otro suministro", "100200313"), ("el de la calle 80", "100200313")]:
+        tracker = make_tracker("+573001234503", intent="inform", text=said,
+                               slots={"phone_accounts": owned, "account_number": "100200303", "account_verified": True})
+        outcome = await run(ActionSwitchAccount(), tracker)
+        assert outcome.slots() == {"account_number": number, "account_verified": True}, said
+        assert "ahora hablamos de la cuenta 100200313" in outcome.text
