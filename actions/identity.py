@@ -49,6 +49,15 @@ def phone_accounts(tracker: Tracker) -> List[Dict[str, str]]:
     return tracker.get_slot("phone_accounts") or []
 
 
+async def public_reply(tracker: Tracker, journey: Optional[str]) -> Optional[List[Reply]]:
+    """The answer a journey gives without identification to this message, if it gives one."""
+    public = PUBLIC_ANSWERS.get(journey or "")
+    if public is None:
+        return None
+    text, phone, channel = tracker.latest_message.get("text") or "", sender_phone(tracker), tracker.get_latest_input_channel() or "rest"
+    return await with_records(lambda session: public(session, text, phone, channel))
+
+
 ORDINALS = {"primer": 0, "primero": 0, "primera": 0, "segundo": 1, "segunda": 1, "tercer": 2, "tercero": 2, "tercera": 2}
 
 
@@ -85,12 +94,10 @@ class ActionStartJourney(GuardedAction):
             SlotSet("journey", journey), SlotSet("identify_failures", 0), SlotSet("identify_failed", False),
             SlotSet("journey_text", (tracker.latest_message.get("text") or "")[:500]),
         ]
-        public = PUBLIC_ANSWERS.get(journey)
-        if public:
-            replies = await with_records(lambda session: public(session, fold(tracker.latest_message.get("text") or "")))
-            if replies:  # answered as it is: no identification, and no journey left to run
-                send_all(dispatcher, replies)
-                return events + [SlotSet("journey", None), SlotSet("identify_failed", True)]
+        replies = await public_reply(tracker, journey)
+        if replies:  # answered as it is: no identification, and no journey left to run
+            send_all(dispatcher, replies)
+            return events + [SlotSet("journey", None), SlotSet("identify_failed", True)]
         text, current = tracker.latest_message.get("text"), tracker.get_slot("account_number")
         named = extract_account_number(text) or supply_named(text, phone_accounts(tracker), current, by_place=False)
         if named and named != current:
@@ -192,6 +199,10 @@ class ValidateIdentifyForm(GuardedFormValidation):
             text = owned[int(text) - 1]["account_number"]  # "1", "2": the numbered choice
         number = extract_account_number(text) or supply_named(text, owned)
         if number is None:
+            replies = await public_reply(tracker, tracker.get_slot("journey"))
+            if replies:  # "no tengo el número, es en la cra 80 # 65 sur, Bosa": reported all the same
+                send_all(dispatcher, replies)
+                return {"account_number": None, "identify_failed": True, "journey": None, "requested_slot": None}
             return self._failure(
                 dispatcher, tracker,
                 "Ese dato no parece un número de cuenta. Tiene 9 dígitos y aparece arriba a la derecha "

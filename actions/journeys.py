@@ -38,8 +38,9 @@ Outcome = Tuple[List[Reply], Dict[str, object]]
 Handler = Callable[[Session, JourneyContext], Outcome]
 HANDLERS: Dict[str, Handler] = {}
 # Answers some requests can get without identification, because what they ask is public ("¿hay cortes
-# programados en Chapinero?"): given the session and the folded text, replies, or None to identify as usual.
-PublicAnswer = Callable[[Session, str], Optional[List[Reply]]]
+# programados en Chapinero?") or anyone may report it: given the session, the message and the sender's
+# phone (None when unknown), and the channel, replies, or None to identify as usual.
+PublicAnswer = Callable[[Session, str, Optional[str], str], Optional[List[Reply]]]
 PUBLIC_ANSWERS: Dict[str, PublicAnswer] = {}
 
 

@@ -147,14 +147,55 @@ def planned_outages(session: Session, ctx: JourneyContext) -> Outcome:
 
 
 @public_answer("planned_outages")
-def planned_outages_in_named_zone(session: Session, folded_text: str) -> Optional[List[Reply]]:
+def planned_outages_in_named_zone(session: Session, text: str, phone: Optional[str], channel: str) -> Optional[List[Reply]]:
     """Planned work in a zone the customer names is public: no need to identify anyone."""
-    zone = records.zone_named(session, folded_text)
+    zone = records.zone_named(session, fold(text))
     if zone is None:
         return None
     now = m.utcnow()
     upcoming = records.planned_outages_in(session, zone.id, now, now + dt.timedelta(days=PLANNED_HORIZON_DAYS))
     return [_planned_reply(upcoming, zone.name, now.astimezone(ZoneInfo(_tz())).date())]
+
+
+@public_answer("outage_status")
+def outage_in_named_zone(session: Session, text: str, phone: Optional[str], channel: str) -> Optional[List[Reply]]:
+    """Whether a zone the customer names has an outage, and when power returns, is public too."""
+    zone = records.zone_named(session, fold(text))
+    if zone is None:
+        return None
+    outage = records.active_outage_in(session, zone.id)
+    if outage is None:
+        return [Reply(f"No tenemos cortes registrados en {zone.name} en este momento. Si no tienes luz, repórtalo y lo revisamos.",
+                      [("Reportar que no tengo luz", "/report_outage")])]
+    return [_known_outage_reply(outage, zone.name)]
+
+
+@public_answer("report_outage")
+def outage_reported_by_anyone(session: Session, text: str, phone: Optional[str], channel: str) -> Optional[List[Reply]]:
+    """Someone who is not a registered customer (a tenant, a neighbour) may report where there is no power:
+    a known outage in the zone they name is told; otherwise the report is filed at the address they give."""
+    if phone and records.accounts_for_phone(session, phone):
+        return None  # a customer: identified as usual, so the report is tied to the supply
+    zone, street = records.zone_named(session, fold(text)), street_address(text)
+    if zone is None and street is None:
+        return None
+    outage = records.active_outage_in(session, zone.id) if zone else None
+    if outage is not None:
+        return [_known_outage_reply(outage, zone.name)]
+    place = ", ".join(part for part in (street, zone.name if zone else None) if part)
+    report = cases.report_problem(session, kind="no_power", channel=channel, phone=phone, address=place, description=text[:500])
+    return [Reply(f"Registré el reporte de falta de energía en «{place}»: número {report.ticket}. Una cuadrilla lo "
+                  "revisará. Si luego tienes el número de cuenta (está en la factura), con él lo ubicamos más rápido.",
+                  [("Estado del corte", "/outage_status"), ("Nada más", "/thank")])]
+
+
+def _known_outage_reply(outage: m.Outage, where: str) -> Reply:
+    today = m.utcnow().astimezone(ZoneInfo(_tz())).date()
+    eta = f" Estimamos que la energía vuelva {moment(outage.estimated_restoration_at, _tz(), today)}." \
+        if outage.estimated_restoration_at else ""
+    return Reply(f"Ya sabemos del corte en {where}: desde {moment(outage.starts_at, _tz(), today)}, por "
+                 f"{outage.cause.lower()}. Nuestro equipo ya está trabajando.{eta} No hace falta reportarlo de nuevo.",
+                 [("Avisarme cuando vuelva", "/subscribe_alerts"), ("Nada más", "/thank")])
 
 
 def _planned_reply(upcoming: List[m.Outage], where: str, today: dt.date) -> Reply:

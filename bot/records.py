@@ -121,6 +121,14 @@ def bills(session: Session, account: m.Account, months: int) -> List[m.Bill]:
 consumption = bills
 
 
+def active_outage_in(session: Session, zone_id: int) -> Optional[m.Outage]:
+    """An unplanned outage in progress on any part of the zone."""
+    query = (select(m.Outage).join(m.OutageArea)
+             .where(m.Outage.status == m.OutageStatus.active, m.OutageArea.zone_id == zone_id)
+             .order_by(m.Outage.starts_at.desc()))
+    return session.execute(query).scalars().first()
+
+
 def active_outage_for(session: Session, account: m.Account) -> Optional[m.Outage]:
     """An unplanned outage in progress on the supply's zone (or its feeder)."""
     query = (

@@ -199,6 +199,12 @@ def test_planned_outages_of_a_named_zone_are_answered_without_identification(pro
     assert "Soy Luz" in say(product, "+573109990013", "hola")  # nothing left waiting for an account number
 
 
+def test_someone_without_an_account_reports_an_outage_where_they_are(product):
+    reply = say(product, "+573109990020", "se fue la luz en mi casa, estoy de arriendo, cra 80 # 65 sur, barrio Bosa")
+    assert "Registré el reporte de falta de energía en «cra 80 # 65, Bosa»" in reply and "número de cuenta:" not in reply
+    assert "Soy Luz" in say(product, "+573109990020", "hola")
+
+
 def test_an_account_number_in_the_first_message_is_used(product):
     reply = say(product, "+573109990008", "quiero saber el saldo de la cuenta 100200301")
     assert "últimos 4 dígitos" in reply and "número de cuenta" not in reply

@@ -128,3 +128,25 @@ async def test_in_an_emergency_a_landmark_is_a_place_even_when_it_reads_like_a_r
     assert landmark.slots()["hazard_address"] == "frente al banco de la esquina"
     other = await run(ValidateHazardForm(), answer("quiero poner un reclamo", "file_complaint"))
     assert other.slots()["hazard_address"] is None and "dónde está el peligro" in other.text
+
+
+async def test_anyone_may_report_an_outage_where_they_are_or_ask_about_a_zone(run, database_url):
+    from actions.identity import ActionStartJourney, ValidateIdentifyForm
+
+    tenant = await run(ActionStartJourney(), make_tracker("+573109990017", intent="report_outage",
+                                                          text="se fue la luz en mi casa, barrio Bosa, cra 80 # 65 sur"))
+    assert "Registré el reporte de falta de energía en «cra 80 # 65, Bosa»" in tenant.text
+    assert tenant.slots()["journey"] is None
+    ticket = next(w.strip(".,:") for w in tenant.text.split() if w.startswith("AV-"))
+    assert report(database_url, ticket).phone == "+573109990017"
+    kennedy = await run(ActionStartJourney(), make_tracker("+573109990018", intent="outage_status",
+                                                           text="cuando vuelve la luz en Kennedy?"))
+    assert "Ya sabemos del corte en Kennedy" in kennedy.text
+    customer = await run(ActionStartJourney(), make_tracker("+573001234504", intent="report_outage", text="no hay luz en Kennedy"))
+    assert customer.slots()["journey"] == "report_outage" and customer.text == ""  # a customer: tied to the supply
+    asked = make_tracker("+573109990019", intent="inform", active_loop="identify_form", text="no lo tengo, es en la calle 10 # 5-20 de Suba",
+                         slots={"journey": "report_outage", "requested_slot": "account_number",
+                                "account_number": "no lo tengo, es en la calle 10 # 5-20 de Suba"})
+    located = await run(ValidateIdentifyForm(), asked)
+    assert "Registré el reporte de falta de energía en «calle 10 # 5-20, Suba»" in located.text
+    assert located.slots()["requested_slot"] is None and located.slots()["journey"] is None
