@@ -352,8 +352,13 @@ class ActionSubmitContact(GuardedAction):
         if not value or not tracker.get_slot("account_verified"):
             return clear
 
-        def save(session: Session) -> str:
-            customer = records.account_by_number(session, number).customer
+        phone = sender_phone(tracker)
+
+        def save(session: Session) -> Optional[str]:
+            account = records.account_by_number(session, number)
+            if not records.phone_owns_account(session, phone, account):
+                return None  # verified by the id digits only: a registered phone would give them lasting access
+            customer = account.customer
             if "@" in value:
                 customer.email = value
                 return "correo"
@@ -362,6 +367,11 @@ class ActionSubmitContact(GuardedAction):
             return "celular"
 
         kind = await with_records(save)
+        if kind is None:
+            Reply("Por seguridad, los datos de contacto solo se cambian escribiendo desde un celular ya registrado en la "
+                  f"cuenta, o con una persona de nuestro equipo (llámanos al {settings().agent_phone}).",
+                  [("Hablar con un asesor", "/request_agent")]).send(dispatcher)
+            return clear
         Reply(f"Listo, actualicé tu {kind}: {value}. Desde ahora te escribiremos ahí.").send(dispatcher)
         return clear
 
@@ -392,7 +402,8 @@ def unsubscribe_alerts(session: Session, ctx: JourneyContext) -> Outcome:
 def enroll_ebill(session: Session, ctx: JourneyContext) -> Outcome:
     customer = ctx.account.customer
     given = next((w.strip(".,;:()").lower() for w in (ctx.tracker.get_slot("journey_text") or "").split() if "@" in w), None)
-    changed = bool(given and EMAIL.match(given) and given != (customer.email or "").lower())
+    changed = bool(given and EMAIL.match(given) and given != (customer.email or "").lower()
+                   and records.phone_owns_account(session, ctx.phone, ctx.account))  # as for any contact change
     if changed:  # "...la factura virtual al correo pedro.nuevo@gmail.com": that address, from now on
         customer.email = given
     if not customer.email:

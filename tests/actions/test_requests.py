@@ -216,3 +216,14 @@ async def test_a_new_connection_address_must_look_like_one(run):
     assert await address("Cra 15 # 45-20, Bosa") == "Cra 15 # 45-20, Bosa"
     assert await address("mejor después, no tengo la dirección a mano") is None
     assert await address("100200303") is None  # an account number, not a place
+
+
+async def test_contact_data_change_only_from_a_registered_phone(run, database_url):
+    # verified by the id digits from an unknown phone: adding that phone would give lasting access
+    outcome = await run(ActionSubmitContact(), verified("100200302", "+573109990021", "update_contact", contact_value="+573109990021"))
+    assert "Por seguridad" in outcome.text and "actualicé" not in outcome.text
+    with session_scope(engine_for(database_url)) as session:
+        phones = {p.number for p in records.account_by_number(session, "100200302").customer.phones}
+    assert "+573109990021" not in phones
+    owner = await run(ActionSubmitContact(), verified("100200302", "+573001234502", "update_contact", contact_value="+573001112233"))
+    assert "actualicé tu celular" in owner.text
