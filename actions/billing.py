@@ -37,7 +37,7 @@ def check_balance(session: Session, ctx: JourneyContext) -> Outcome:
             "Cuando pagues el total, programamos la reconexión (normalmente dentro de 24 horas hábiles)."
         )
         return [Reply(text, [("Cómo pagar", "/pay_bill"), ("Acuerdo de pago", "/payment_arrangement")])], {}
-    if b.unpaid_bills == 0:
+    if b.unpaid_bills == 0 or b.amount_due <= 0:  # a bill of $ 0 (a prosumer's credits) owes nothing
         paid = f", pagada el {day(b.latest_paid_on, today)}" if b.latest_paid_on else ""
         text = (
             f"¡Estás al día, {first_name}! Tu {where} no tiene saldo pendiente. "

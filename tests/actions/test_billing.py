@@ -114,3 +114,11 @@ async def test_an_arrangement_offers_3_6_and_12_instalments_and_records_the_choi
 async def test_an_account_without_debt_is_not_offered_an_arrangement(run):
     outcome = await run(ActionRunJourney(), verified("100200305", "+573001234505", "payment_arrangement"))
     assert "No tienes deuda pendiente" in outcome.text and not outcome.slots().get("arrangement_offer")
+
+
+async def test_a_bill_of_nothing_is_not_offered_for_payment(run, database_url):
+    with session_scope(engine_for(database_url)) as session:  # Lucía's solar credits cover her latest bill
+        balance = records.balance(session, records.account_by_number(session, "100200305"), m.utcnow().date())
+    assert balance.unpaid_bills >= 1 and balance.amount_due <= 0
+    outcome = await run(ActionRunJourney(), verified("100200305", "+573001234505"))
+    assert "¡Estás al día" in outcome.text and "Pagar" not in [b["title"] for b in outcome.messages[0].get("buttons", [])]
