@@ -164,9 +164,27 @@ class ActionSubmitMeterReading(GuardedAction):
 
 # --- reported payment -----------------------------------------------------------------------
 
+# Where people pay, as they write it in one message with the rest ("ya pagué ayer en el banco 821655").
+PAYMENT_PLACE = re.compile(
+    r"\b(?:en (?:el |un |una |la )?(?:banco|corresponsal|supermercado|tienda|oficina|cajero|efecty|baloto|oxxo|"
+    r"pago ?facil|rapipago|servipag|bancolombia|davivienda|linea)|por (?:nequi|daviplata|yape|plin|pse|internet|"
+    r"la app|transferencia|mercado ?pago)|con (?:tarjeta|nequi|daviplata|yape|pse))\b")
+
+
 @journey("report_payment")
 def start_payment_report(session: Session, ctx: JourneyContext) -> Outcome:
-    return [], {}
+    """The form asks only what the first message did not say: one amount of 4 or more digits, a place."""
+    text = ctx.tracker.get_slot("journey_text") or ""
+    slots: Dict[str, object] = {}
+    numbers = re.findall(r"\d[\d.,]*\d|\d", text)
+    if len(numbers) == 1 and len(re.sub(r"\D", "", numbers[0])) >= 4:
+        amount = parse_amount(numbers[0])
+        if amount is not None and 0 < amount <= Decimal("100000000"):
+            slots["payment_amount"] = str(amount)
+    place = PAYMENT_PLACE.search(fold(text))
+    if place:
+        slots["payment_place"] = place.group(0)
+    return [], slots
 
 
 PLACE = re.compile(CONCEPTS["place"])

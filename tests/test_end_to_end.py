@@ -205,6 +205,14 @@ def test_someone_without_an_account_reports_an_outage_where_they_are(product):
     assert "Soy Luz" in say(product, "+573109990020", "hola")
 
 
+def test_a_payment_reported_in_one_message_is_recorded_without_questions(product):
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:  # a customer no other test uses
+        sender = session.execute(select(m.Phone.number).where(m.Phone.number.notlike("+57300123450%"))
+                                 .order_by(m.Phone.id.desc()).offset(1)).scalars().first()
+    reply = say(product, sender, "ya pagué ayer en efecty 85.000")
+    assert "Registré tu pago de $ 85.000 (en efecty)" in reply and "¿Cuánto pagaste?" not in reply
+
+
 def test_an_account_number_in_the_first_message_is_used(product):
     reply = say(product, "+573109990008", "quiero saber el saldo de la cuenta 100200301")
     assert "últimos 4 dígitos" in reply and "número de cuenta" not in reply

@@ -122,3 +122,11 @@ async def test_a_bill_of_nothing_is_not_offered_for_payment(run, database_url):
     assert balance.unpaid_bills >= 1 and balance.amount_due <= 0
     outcome = await run(ActionRunJourney(), verified("100200305", "+573001234505"))
     assert "¡Estás al día" in outcome.text and "Pagar" not in [b["title"] for b in outcome.messages[0].get("buttons", [])]
+
+
+async def test_a_payment_report_takes_the_amount_and_place_given_at_once(run):
+    tracker = verified("100200302", "+573001234502", "report_payment", journey_text="ya pagué ayer en el banco 821.655, ¿ya me reconectan?")
+    slots = (await run(ActionRunJourney(), tracker)).slots()
+    assert slots["payment_amount"] == "821655" and slots["payment_place"] == "en el banco"
+    two_numbers = verified("100200302", "+573001234502", "report_payment", journey_text="pagué 2 facturas")
+    assert "payment_amount" not in (await run(ActionRunJourney(), two_numbers)).slots()
