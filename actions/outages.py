@@ -27,14 +27,15 @@ from bot.nlu.concepts import CONCEPTS, fold
 PLANNED_HORIZON_DAYS = 14
 SAFETY_INSTRUCTIONS = (
     "⚠️ Por tu seguridad: aléjate al menos 10 metros y no toques el cable, el poste ni nada que esté en contacto "
-    "con ellos (agua, rejas, árboles). Mantén alejados a niños y mascotas. Si hay fuego o alguien está herido, "
+    "con ellos (agua, rejas, árboles). Mantén alejados a niños y mascotas. Si un cable cayó sobre un carro, quien "
+    "esté adentro debe quedarse adentro hasta que llegue la cuadrilla. Si hay fuego o alguien está herido, "
     "llama ya al 123. No intentes apagarlo con agua."
 )
 # Smoke, sparks or fire at the meter or inside the home: the breaker, not the street, is what to act on.
 SAFETY_AT_HOME = (
     "⚠️ Por tu seguridad: si puedes hacerlo sin acercarte al fuego ni tocar nada mojado, baja el interruptor "
     "general (taco o breaker) de la casa; si no, no te acerques. No toques el medidor ni los cables y no uses "
-    "agua: si hay llamas, usa un extintor de polvo o sal de la casa y llama ya al 123. Saca a niños y mascotas."
+    "agua: si hay llamas, usa un extintor de polvo químico (o échales sal de cocina) y llama ya al 123. Saca a niños y mascotas."
 )
 AT_HOME = re.compile(r"\b(medidor|contador|tablero|breaker|taco|enchufe|toma ?corriente|interruptor)\b")
 

@@ -52,7 +52,7 @@ async def test_planned_outages_of_the_customers_zone_next_two_weeks(run):
 async def test_a_hazard_gets_safety_instructions_first_and_an_emergency_ticket(run, database_url):
     tracker = make_tracker("+573109990001", intent="report_hazard", text="hay un cable caido echando chispas")
     outcome = await run(ActionReportHazard(), tracker)
-    assert outcome.texts[0].startswith("⚠️ Por tu seguridad")
+    assert outcome.texts[0].startswith("⚠️ Por tu seguridad") and "quien esté adentro debe quedarse adentro" in outcome.texts[0]
     ticket = outcome.slots()["hazard_ticket"]
     saved = report(database_url, ticket)
     assert ticket.startswith("EM-") and saved.priority == 1 and saved.kind == "hazard"
