@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from statistics import mean
+from typing import List, Optional
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,7 @@ from actions.replies import Reply
 from bot import records
 from bot.db import models as m
 from bot.formatting import day, first_name, kwh, mask_address, money, month, short_month
+from bot.nlu.concepts import fold
 
 NEXT_STEPS = [("Pagar", "/pay_bill"), ("Copia de la factura", "/request_bill_copy"), ("Nada más", "/thank")]
 
@@ -103,15 +106,33 @@ def high_bill_inquiry(session: Session, ctx: JourneyContext) -> Outcome:
     return [Reply(" ".join(lines), buttons)], {}
 
 
+MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+          "noviembre", "diciembre")
+MONTH_NAMED = re.compile(r"\b(" + "|".join(MONTHS) + r"|setiembre)\b")
+
+
+def bill_named(bills: List[m.Bill], text: str) -> Optional[m.Bill]:
+    """The bill of the month a customer names ("la de septiembre"): the latest bill of that month."""
+    named = MONTH_NAMED.search(fold(text or ""))
+    if not named:
+        return None
+    number = MONTHS.index("septiembre" if named.group(1) == "setiembre" else named.group(1)) + 1
+    return next((b for b in reversed(bills) if b.period.month == number), None)
+
+
 @journey("request_bill_copy")
 def request_bill_copy(session: Session, ctx: JourneyContext) -> Outcome:
-    latest = records.bills(session, ctx.account, 1)
-    if not latest:
+    recent = records.bills(session, ctx.account, 12)
+    if not recent:
         return [Reply("Todavía no hay facturas emitidas para esta cuenta.")], {}
-    bill = latest[0]
+    said = ctx.tracker.get_slot("journey_text") or ""
+    named, asked = bill_named(recent, said), MONTH_NAMED.search(fold(said))
+    bill = named or recent[-1]
+    note = (f"No encuentro una factura de {asked.group(1)} en los últimos 12 meses; esta es la más reciente. "
+            if asked and named is None else "")
     url = links().url("bills", bill.id, "pdf")
     text = (
-        f"Aquí tienes la copia de tu factura de {month(bill.period)}: {money(bill.total)}, "
+        f"{note}Aquí tienes la copia de tu factura de {month(bill.period)}: {money(bill.total)}, "
         f"vence el {day(bill.due_date, ctx.today)}. El enlace funciona durante 24 horas."
     )
     return [Reply(text, attachment=url), Reply("¿Te ayudo con algo más?", [("Pagar", "/pay_bill"), ("Nada más", "/thank")])], {}

@@ -5,12 +5,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from actions.context import links
 from actions.journeys import ActionRunJourney
 from actions.requests import ActionSubmitArrangement, ActionSubmitPaymentReport, instalment, parse_amount
 from bot import records
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
-from bot.formatting import day, kwh, money
+from bot.formatting import day, kwh, money, month
 from tests.actions.conftest import make_tracker
 
 
@@ -60,6 +61,17 @@ async def test_the_bill_copy_is_an_expiring_link_to_a_pdf(run):
     assert outcome.messages[0]["attachment"].startswith("http://localhost:8000/files/bills/")
     assert outcome.messages[0]["attachment"].endswith(".pdf")
     assert "24 horas" in outcome.text
+
+
+async def test_the_bill_of_a_named_month_is_the_one_sent(run, database_url):
+    with session_scope(engine_for(database_url)) as session:
+        recent = records.bills(session, records.account_by_number(session, "100200301"), 12)
+        older = recent[-3]  # two bills before the latest
+        wanted = f"xfa mandame la fact de {month(older.period).split()[0]}"
+    outcome = await run(ActionRunJourney(), verified("100200301", journey="request_bill_copy", journey_text=wanted))
+    assert f"copia de tu factura de {month(older.period)}" in outcome.text
+    token = outcome.messages[0]["attachment"].split("/files/bills/")[1].removesuffix(".pdf")
+    assert links().load("bills", token) == older.id  # the PDF behind the link is that month's
 
 
 async def test_pay_bill_gives_the_amount_link_and_reference(run, database_url):
