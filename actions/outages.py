@@ -22,7 +22,7 @@ from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, records
 from bot.db import models as m
 from bot.formatting import mask_address, moment
-from bot.nlu.concepts import CONCEPTS, fold
+from bot.nlu.concepts import PATTERNS, fold
 
 PLANNED_HORIZON_DAYS = 14
 SAFETY_INSTRUCTIONS = (
@@ -240,7 +240,7 @@ STREET_ADDRESS = re.compile(
     re.IGNORECASE)
 
 
-PLACE = re.compile(CONCEPTS["place"])  # "frente al banco", "cerca del parque", "en la esquina"...
+PLACE = PATTERNS["place"]  # "frente al banco", "cerca del parque", "en la esquina"...
 
 
 def street_address(text: str) -> Optional[str]:

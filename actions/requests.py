@@ -21,7 +21,7 @@ from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, records
 from bot.db import models as m
 from bot.formatting import decimal_es, kwh, money
-from bot.nlu.concepts import CONCEPTS, fold
+from bot.nlu.concepts import PATTERNS, fold
 from bot.phones import to_e164
 
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
@@ -187,7 +187,7 @@ def start_payment_report(session: Session, ctx: JourneyContext) -> Outcome:
     return [], slots
 
 
-PLACE = re.compile(CONCEPTS["place"])
+PLACE = PATTERNS["place"]
 # Where someone paid reads like these ("por nequi", "en el banco"): never taken for another request.
 PAYMENT_ANSWERS = ("pay_bill", "report_payment", "check_balance", "office_info")
 

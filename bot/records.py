@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import List, Optional, Tuple
@@ -16,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db import models as m
+from bot.nlu.concepts import fold
 
 
 @dataclass(frozen=True)
@@ -168,11 +168,7 @@ def zone_named(session: Session, folded_text: str) -> Optional[m.Zone]:
     (lower case, no accents)."""
     zones = session.execute(select(m.Zone)).scalars().all()
     return next((z for z in sorted(zones, key=lambda z: -len(z.name))
-                 if re.search(rf"\b{re.escape(_fold(z.name))}\b", folded_text)), None)
-
-
-def _fold(name: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", name.lower()) if not unicodedata.combining(c))
+                 if re.search(rf"\b{re.escape(fold(z.name))}\b", folded_text)), None)
 
 
 def open_reports(session: Session, account: m.Account) -> List[m.OutageReport]:

@@ -105,6 +105,7 @@ CONCEPTS: Dict[str, str] = {
 }
 
 COMPILED: List[Pattern[str]] = [re.compile(expression) for expression in CONCEPTS.values()]
+PATTERNS: Dict[str, Pattern[str]] = dict(zip(CONCEPTS, COMPILED))  # by name, for code that needs one concept
 
 
 def concept_flags(texts: Iterable[str]) -> np.ndarray:
