@@ -40,6 +40,7 @@ LUZ_SCHEDULER = "LUZ_SCHEDULER"
 LUZ_QUEUE_PATIENCE_MINUTES = "LUZ_QUEUE_PATIENCE_MINUTES"
 LUZ_SURVEY_DELAY_MINUTES = "LUZ_SURVEY_DELAY_MINUTES"
 LUZ_RESTORATION_DELAY_MINUTES = "LUZ_RESTORATION_DELAY_MINUTES"
+LUZ_CLOCK_OFFSET = "LUZ_CLOCK_OFFSET"
 
 
 class Secret:
@@ -91,6 +92,7 @@ class Settings:
     queue_patience_minutes: int = 10  # a customer waiting longer is updated and offered a callback
     survey_delay_minutes: int = 30  # after a complaint is resolved, when its survey goes
     restoration_delay_minutes: int = 10  # after a restoration is posted, when customers are asked if power is back
+    clock_offset_seconds: float = 0.0  # tests and demos only: the product's clock runs this far from the real one
 
     def template_for(self, kind: str) -> Optional[str]:
         pairs = (item.split("=", 1) for item in self.whatsapp_templates.split(",") if "=" in item)
@@ -126,6 +128,7 @@ class Settings:
             queue_patience_minutes=int(env.get(LUZ_QUEUE_PATIENCE_MINUTES, cls.queue_patience_minutes)),
             survey_delay_minutes=int(env.get(LUZ_SURVEY_DELAY_MINUTES, cls.survey_delay_minutes)),
             restoration_delay_minutes=int(env.get(LUZ_RESTORATION_DELAY_MINUTES, cls.restoration_delay_minutes)),
+            clock_offset_seconds=float(env.get(LUZ_CLOCK_OFFSET) or 0),
             tracker_store_url=env.get(TRACKER_STORE_URL) or _sqlite_url("tracker.db"),
             rasa_port=rasa_port,
             rasa_interface=env.get(RASA_INTERFACE, cls.rasa_interface),
@@ -142,6 +145,7 @@ class Settings:
             ACTION_SERVER_URL: self.action_server_url,
             "PYTHONPATH": str(PROJECT_ROOT),
             PUBLIC_BASE_URL: self.public_base_url,
+            LUZ_CLOCK_OFFSET: str(self.clock_offset_seconds),
             "RASA_TELEMETRY_ENABLED": "false",  # nothing leaves the machine
         }
 

@@ -30,6 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
+from bot import clock
+
 Base = declarative_base()
 
 Money = Numeric(14, 2)
@@ -58,7 +60,8 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    """Now, from the product's one clock (``bot.clock``): column defaults follow it too."""
+    return clock.now()
 
 
 class Channel(str, enum.Enum):
