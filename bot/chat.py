@@ -1,7 +1,8 @@
 """Chat with the running assistant from a terminal, as a chosen customer's phone.
 
 Talks to the Rasa REST channel like any client would; buttons are shown
-numbered and typing the number sends the button's payload.
+numbered as on WhatsApp and SMS (a score or a count by its own value) and
+typing the number sends the button's payload.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import sys
 from typing import List, Tuple
 
 import httpx
+
+from channels.render import choose, numbered
 
 
 def render(messages: List[dict]) -> List[Tuple[str, str]]:
@@ -21,8 +24,8 @@ def render(messages: List[dict]) -> List[Tuple[str, str]]:
             print(f"Luz: [imagen] {message['image']}")
         if message.get("buttons"):
             buttons = [(b["title"], b["payload"]) for b in message["buttons"]]
-            for index, (title, _payload) in enumerate(buttons, 1):
-                print(f"   {index}. {title}")
+            for line in numbered(buttons).splitlines():
+                print(f"   {line}")
     return buttons
 
 
@@ -38,8 +41,7 @@ def chat(rasa_url: str, sender: str) -> None:
                 return
             if not text:
                 continue
-            if text.isdigit() and 1 <= int(text) <= len(buttons):
-                text = buttons[int(text) - 1][1]
+            text = choose(text, buttons) or text
             try:
                 response = client.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text})
                 response.raise_for_status()

@@ -3,7 +3,9 @@
 Rasa collects the assistant's messages for a turn as dicts (text, buttons,
 image, attachment). Channels without buttons get numbered options, and the
 options are returned so a later "1" or "2" maps back to the button's payload.
-Long text is split at sentence boundaries within the channel's limit.
+Where the options are themselves numbers (a 5-to-1 score, 3 / 6 / 12 instalments)
+the number shown and typed is the option's own value, never its place in the list:
+"5" is always 5. Long text is split at sentence boundaries within the channel's limit.
 """
 from __future__ import annotations
 
@@ -96,8 +98,23 @@ def split_text(text: str, limit: int) -> List[str]:
     return pieces
 
 
+def values_of(options: Sequence[Tuple[str, str]]) -> Optional[List[int]]:
+    """The number each option stands for, when every option is a small number of its own (a score, a number of
+    instalments); None for an ordinary menu (intents, words, 9-digit account numbers), which is numbered by place."""
+    payloads = [payload.strip() for _title, payload in options]
+    if not payloads or not all(p.isdigit() and len(p) <= 2 for p in payloads):
+        return None
+    values = [int(p) for p in payloads]
+    return values if len(set(values)) == len(values) else None
+
+
 def numbered(buttons: Sequence[Tuple[str, str]]) -> str:
-    return "\n".join(f"{index}. {title}" for index, (title, _payload) in enumerate(buttons, 1))
+    """The options as lines to answer with a number: "5 Excelente" where the option is a value, "1. Pagar" otherwise."""
+    values = values_of(buttons)
+    if values is None:
+        return "\n".join(f"{index}. {title}" for index, (title, _payload) in enumerate(buttons, 1))
+    return "\n".join(title if _words(title).split()[:1] == [str(value)] else f"{value} {title}"
+                     for value, (title, _payload) in zip(values, buttons))
 
 
 def render(messages: Sequence[Dict], *, limit: int, keyboards: bool, media: bool,
@@ -133,11 +150,15 @@ def render(messages: Sequence[Dict], *, limit: int, keyboards: bool, media: bool
 
 
 def choose(reply: str, options: Sequence[Tuple[str, str]]) -> Optional[str]:
-    """The payload of the option a customer picked by number ("1", "2.", " 3 ") or by typing its title
-    ("que me llamen" for «Que me llamen»), if any."""
+    """The payload of the option a customer picked by number ("1", "2.", " 3 "; the value itself where the options
+    are values, "5" for «5 Excelente») or by typing its title ("que me llamen" for «Que me llamen»), if any."""
     cleaned = reply.strip().rstrip(".)")
-    if cleaned.isdigit() and len(cleaned) <= 2 and 1 <= int(cleaned) <= len(options):
-        return options[int(cleaned) - 1][1]
+    if cleaned.isdigit() and len(cleaned) <= 2:
+        values = values_of(options)
+        if values is not None:  # a score or a count: "5" is the option worth 5, not the fifth one
+            return next((payload for value, (_title, payload) in zip(values, options) if value == int(cleaned)), None)
+        if 1 <= int(cleaned) <= len(options):
+            return options[int(cleaned) - 1][1]
     typed = _words(reply)
     return next((payload for title, payload in options if typed and _words(title) == typed), None)
 
