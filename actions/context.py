@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
+from bot import internal_auth
 from bot.db.engine import engine_for, session_scope
 from bot.links import LinkSigner
 from bot.phones import to_e164
@@ -37,13 +38,18 @@ def today() -> dt.date:
 
 
 def sender_phone(tracker: Tracker) -> Optional[str]:
-    """The customer's phone in E.164: from the channel (this message or the session start), else the sender id.
+    """The customer's phone in E.164: the one a channel proved (this message or the session start), else the sender id.
 
-    Telegram conversations carry the phone a customer shared; their sender id is not a phone.
+    A phone in metadata counts only with the proof the channel signed for this conversation with the action
+    secret (a signed Twilio webhook, the Telegram contact of the same user; bot/internal_auth.py): metadata
+    anyone else writes names nobody. The sender id is the phone on Twilio's channels (signed webhooks) and
+    on the REST channel, which only the development credentials file enables; on Telegram it is "tg:<chat>".
     """
+    secret = str(settings().action_secret)
     for metadata in (tracker.latest_message.get("metadata"), tracker.get_slot("session_started_metadata")):
-        if isinstance(metadata, dict) and metadata.get("phone"):
-            return to_e164(metadata["phone"], settings().default_region)
+        phone = internal_auth.proven_phone(secret, tracker.sender_id, metadata)
+        if phone:
+            return to_e164(phone, settings().default_region)
     return to_e164(tracker.sender_id, settings().default_region)
 
 

@@ -4,6 +4,7 @@
     db seed           fill an empty database with demo data
     db setup          upgrade, then seed when empty (what `make run` does)
     run               start the action server, the Rasa server and the web service, supervised
+    action-server [--port N] [--host H]   the action server alone (needs LUZ_ACTION_SECRET)
     chat --phone N    talk to the running assistant as that phone
     telegram set-webhook | poll   register Telegram's webhook, or poll in development
     agent add|list|passwd|disable   console accounts (password asked, or LUZ_AGENT_PASSWORD)
@@ -21,6 +22,9 @@ from typing import List, Optional
 from bot.settings import PROJECT_ROOT, Settings, get_settings
 
 MODEL = PROJECT_ROOT / "models" / "luz.tar.gz"
+# Rasa's channels. The development file adds the REST channel, which takes the sender id as the customer's
+# phone (terminal chat, tests); only `python -m bot run` in the embedded profile uses it.
+DEV_CREDENTIALS = "credentials.dev.yml"
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
@@ -164,6 +168,8 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import internal_auth
+    from bot.settings import LUZ_ACTION_SECRET
     from bot.supervisor import Child, Supervisor, python
 
     if not MODEL.exists():
@@ -173,26 +179,28 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _run_production()
     rasa = str(Path(python()).with_name("rasa"))
     shared_env = settings.rasa_environment()
+    # Rasa sends it on every call and the action server refuses calls without it: one per run unless set.
+    internal_env = {**shared_env, LUZ_ACTION_SECRET: str(settings.action_secret) or internal_auth.generate()}
     children = [
         Child(
             "action server",
-            [python(), "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            [python(), "-m", "bot", "action-server", "--port", str(settings.action_port), "--host", "127.0.0.1"],
             f"http://127.0.0.1:{settings.action_port}/health",
-            env=shared_env,
+            env=internal_env,
         ),
         Child(
             "rasa server",
             [
                 rasa, "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml", "--enable-api", "--port", str(settings.rasa_port),
-                "--interface", settings.rasa_interface,
+                "--credentials", settings.rasa_credentials or DEV_CREDENTIALS, "--enable-api",
+                "--port", str(settings.rasa_port), "--interface", settings.rasa_interface,
             ],
             f"http://127.0.0.1:{settings.rasa_port}/status",
-            env=shared_env,
+            env=internal_env,
         ),
         Child(
             "web service",
-            [python(), "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "0.0.0.0",
+            [python(), "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", settings.web_interface,
              "--port", str(settings.web_port), "--no-access-log", "--ws", "wsproto",
              "--timeout-graceful-shutdown", "5"],  # open console streams must not hold a stop
             f"http://127.0.0.1:{settings.web_port}/health",
@@ -237,6 +245,12 @@ def _run_production() -> int:
     return Supervisor(children, cwd=str(PROJECT_ROOT), ready_timeout=420).run(on_ready=ready)
 
 
+def _action_server(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.action_server import run
+
+    return run(args.port or settings.action_port, args.host, str(settings.action_secret))
+
+
 def _kpi_consumer(args: argparse.Namespace, settings: Settings) -> int:
     from bot.kpi_consumer import main as consume
 
@@ -272,6 +286,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     run = commands.add_parser("run", help="inicia el servidor de acciones, el servidor Rasa y el servicio web")
     run.add_argument("--profile", choices=["embedded", "production"], default="embedded",
                      help="production: PostgreSQL, Redis, RabbitMQ, réplicas tras nginx (bot/production.py)")
+    action = commands.add_parser("action-server", help="el servidor de acciones solo (pide LUZ_ACTION_SECRET)")
+    action.add_argument("--port", type=int, default=None, help="puerto (ACTION_PORT por omisión)")
+    action.add_argument("--host", default="127.0.0.1", help="interfaz (0.0.0.0 solo en un contenedor)")
     commands.add_parser("kpi-consumer", help="lleva los eventos de Rasa (RabbitMQ) a los indicadores")
     chat = commands.add_parser("chat", help="chatea con el asistente en la terminal")
     chat.add_argument("--phone", default="+573001234501", help="teléfono del cliente (E.164)")
@@ -294,5 +311,5 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
     handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram, "agent": _agent, "apikey": _apikey, "report": _report,
-                "kpi-consumer": _kpi_consumer}
+                "kpi-consumer": _kpi_consumer, "action-server": _action_server}
     return handlers[args.command](args, settings)

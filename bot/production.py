@@ -18,7 +18,8 @@ from urllib.parse import urlparse
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot import internal_auth
+from bot.settings import LUZ_ACTION_SECRET, PROJECT_ROOT, Settings
 from bot.supervisor import Child, python
 
 TEMPLATES = PROJECT_ROOT / "deploy" / "templates"
@@ -88,6 +89,12 @@ def problems(settings: Settings) -> List[str]:
         found.append("DATABASE_URL must point at PostgreSQL (e.g. postgresql+psycopg2://luz@127.0.0.1:5432/luz)")
     if settings.tracker_store_url.startswith("sqlite"):
         found.append("TRACKER_STORE_URL must point at PostgreSQL (it defaults to DATABASE_URL in this profile)")
+    secret = str(settings.action_secret)
+    if len(secret) < internal_auth.MIN_LENGTH:
+        state = f"it has {len(secret)}" if secret else "it is not set"
+        found.append(f"{LUZ_ACTION_SECRET} must be at least {internal_auth.MIN_LENGTH} random characters ({state}): "
+                     "Rasa sends it and the action servers refuse calls without it "
+                     "(make one: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
     if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         found.append("nginx is not installed: apt-get install nginx-light (scripts/ensure_package.sh)")
     return found
@@ -98,13 +105,14 @@ def children(settings: Settings, topology: Topology, files: Dict[str, Path], mod
     rasa = str(Path(python()).with_name("rasa"))
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     processes = [
-        Child(f"action server {port}", [python(), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        Child(f"action server {port}", [python(), "-m", "bot", "action-server", "--port", str(port), "--host", "127.0.0.1"],
               f"http://127.0.0.1:{port}/health", env=env)
         for port in topology.action_ports
     ]
     processes += [
         Child(f"rasa server {port}", [rasa, "run", "--model", str(model), "--endpoints", str(files["endpoints"]),
-                                      "--credentials", "credentials.yml", "--enable-api", "--port", str(port),
+                                      "--credentials", settings.rasa_credentials or "credentials.yml",  # no REST channel
+                                      "--enable-api", "--port", str(port),
                                       "--interface", "127.0.0.1"],  # only nginx reaches them
               f"http://127.0.0.1:{port}/status", env=env)
         for port in topology.rasa_ports

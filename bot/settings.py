@@ -41,6 +41,9 @@ LUZ_QUEUE_PATIENCE_MINUTES = "LUZ_QUEUE_PATIENCE_MINUTES"
 LUZ_SURVEY_DELAY_MINUTES = "LUZ_SURVEY_DELAY_MINUTES"
 LUZ_RESTORATION_DELAY_MINUTES = "LUZ_RESTORATION_DELAY_MINUTES"
 LUZ_CLOCK_OFFSET = "LUZ_CLOCK_OFFSET"
+LUZ_ACTION_SECRET = "LUZ_ACTION_SECRET"  # Rasa -> action server shared secret (bot/internal_auth.py)
+WEB_INTERFACE = "WEB_INTERFACE"
+LUZ_RASA_CREDENTIALS = "LUZ_RASA_CREDENTIALS"
 
 
 class Secret:
@@ -93,6 +96,10 @@ class Settings:
     survey_delay_minutes: int = 30  # after a complaint is resolved, when its survey goes
     restoration_delay_minutes: int = 10  # after a restoration is posted, when customers are asked if power is back
     clock_offset_seconds: float = 0.0  # tests and demos only: the product's clock runs this far from the real one
+    # Sent by Rasa on every call to the action server, which refuses calls without it. Embedded: a random one per run.
+    action_secret: Secret = Secret("")
+    web_interface: str = "127.0.0.1"  # where the embedded web service listens (a tunnel or proxy reaches it there)
+    rasa_credentials: str = ""  # Rasa's channels file; empty: the profile's own (development: with REST)
 
     def template_for(self, kind: str) -> Optional[str]:
         pairs = (item.split("=", 1) for item in self.whatsapp_templates.split(",") if "=" in item)
@@ -129,6 +136,9 @@ class Settings:
             survey_delay_minutes=int(env.get(LUZ_SURVEY_DELAY_MINUTES, cls.survey_delay_minutes)),
             restoration_delay_minutes=int(env.get(LUZ_RESTORATION_DELAY_MINUTES, cls.restoration_delay_minutes)),
             clock_offset_seconds=float(env.get(LUZ_CLOCK_OFFSET) or 0),
+            action_secret=Secret(env.get(LUZ_ACTION_SECRET, "")),
+            web_interface=env.get(WEB_INTERFACE) or cls.web_interface,
+            rasa_credentials=env.get(LUZ_RASA_CREDENTIALS, ""),
             tracker_store_url=env.get(TRACKER_STORE_URL) or _sqlite_url("tracker.db"),
             rasa_port=rasa_port,
             rasa_interface=env.get(RASA_INTERFACE, cls.rasa_interface),
@@ -146,6 +156,7 @@ class Settings:
             "PYTHONPATH": str(PROJECT_ROOT),
             PUBLIC_BASE_URL: self.public_base_url,
             LUZ_CLOCK_OFFSET: str(self.clock_offset_seconds),
+            LUZ_ACTION_SECRET: str(self.action_secret),  # endpoints.yml sends it; the action server checks it
             "RASA_TELEMETRY_ENABLED": "false",  # nothing leaves the machine
         }
 

@@ -13,7 +13,7 @@ from typing import Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot import events
+from bot import events, internal_auth
 from bot.settings import get_settings
 from channels import handoffs, inbox
 from channels.render import Delivery, Outgoing, choose, render, to_gsm7
@@ -72,8 +72,10 @@ async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send
             await _record_turn(inbound, replied=bool(routed))
             return
         collector = CollectingOutputChannel()
+        # The phone this channel proved, signed for this conversation: the actions trust no other (bot/internal_auth.py).
+        metadata = internal_auth.sign_phone(str(get_settings().action_secret), inbound.sender_id, inbound.metadata)
         await on_new_message(UserMessage(text, collector, inbound.sender_id, input_channel=inbound.channel,
-                                         metadata=inbound.metadata))
+                                         metadata=metadata))
         messages = collector.messages + await asyncio.to_thread(
             handoffs.escalate_if_upset, inbound.sender_id, inbound.channel, text, inbound.metadata.get("phone"))
         if not messages:  # Rasa answered nothing (e.g. the action server is down): never leave the customer in silence

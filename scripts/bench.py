@@ -23,6 +23,7 @@ import itertools
 import os
 import platform
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -295,7 +296,8 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
         env.update({"DATABASE_URL": url, "TRACKER_STORE_URL": url, "LUZ_PUBLIC_PORT": str(public),
                     "LUZ_ACTION_PROXY_PORT": str(free_port()), "PUBLIC_BASE_URL": f"http://127.0.0.1:{public}",
                     "REDIS_URL": "redis://127.0.0.1:6379/8", "LUZ_EVENTS_QUEUE": f"luz_events_{database}",
-                    "LUZ_RUN_DIR": str(tmp / "run")})
+                    "LUZ_RUN_DIR": str(tmp / "run"),
+                    "LUZ_ACTION_SECRET": secrets.token_urlsafe(32)})  # the profile refuses to start without one
         command = [sys.executable, "-m", "bot", "run", "--profile", "production"]
         base = f"http://127.0.0.1:{public}"
         ready = [f"{base}/status", f"http://127.0.0.1:{rasa + 1}/status", f"{base}/health"]

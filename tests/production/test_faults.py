@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -54,6 +55,10 @@ def production(tmp_path_factory, twilio_api):
         "REDIS_URL": "redis://127.0.0.1:6379/7", "LUZ_EVENTS_QUEUE": f"luz_events_{name}", "LUZ_RUN_DIR": str(tmp / "run"),
         "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
         "TWILIO_SMS_FROM": SMS_FROM, "TWILIO_API_BASE_URL": twilio_api.url,
+        "LUZ_ACTION_SECRET": secrets.token_urlsafe(32),  # the profile refuses to start without one
+        # These tests drive conversations through Rasa's REST channel from loopback (nginx refuses it from
+        # outside); the profile's own credentials.yml has no REST channel.
+        "LUZ_RASA_CREDENTIALS": "credentials.dev.yml",
     }
     env.pop("TELEGRAM_BOT_TOKEN", None)
     subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", "200"], env=env, check=True,
