@@ -36,7 +36,7 @@ def check_balance(session: Session, ctx: JourneyContext) -> Outcome:
     if b.status == m.AccountStatus.suspended:
         text = (
             f"{first_name}, el servicio de tu {where} está suspendido por falta de pago. "
-            f"Debes {money(b.amount_due)} en {b.unpaid_bills} facturas vencidas. "
+            f"Debes {money(b.amount_due)}{owed_detail(b, today)}. "
             "Cuando pagues el total, programamos la reconexión (normalmente dentro de 24 horas hábiles)."
         )
         return [Reply(text, [("Cómo pagar", "/pay_bill"), ("Acuerdo de pago", "/payment_arrangement")])], {}
@@ -49,8 +49,7 @@ def check_balance(session: Session, ctx: JourneyContext) -> Outcome:
         return [Reply(text, [("Historial de consumo", "/consumption_history"), ("Nada más", "/thank")])], {}
     if b.overdue_bills:
         text = (
-            f"{first_name}, tu {where} tiene un saldo de {money(b.amount_due)}: "
-            f"{b.unpaid_bills} facturas sin pagar, {b.overdue_bills} ya vencidas. "
+            f"{first_name}, tu {where} tiene un saldo de {money(b.amount_due)}{owed_detail(b, today)}. "
             "Paga pronto para evitar la suspensión del servicio; si necesitas, podemos ofrecerte un acuerdo de pago."
         )
         return [Reply(text, [("Pagar", "/pay_bill"), ("Acuerdo de pago", "/payment_arrangement")])], {}
@@ -59,6 +58,24 @@ def check_balance(session: Session, ctx: JourneyContext) -> Outcome:
         f"de la factura de {month(b.latest_period)}. Vence el {day(b.next_due_date, today)}."
     )
     return [Reply(text + " ¿Quieres pagarla ahora?", NEXT_STEPS)], {}
+
+
+def _bills(count: int) -> str:
+    return "1 factura vencida" if count == 1 else f"{count} facturas vencidas"
+
+
+def owed_detail(b: records.Balance, today: dt.date) -> str:
+    """What of a balance is overdue and what merely unpaid, as the records stand on ``today``:
+    ``: $ 560.200 de 2 facturas vencidas y $ 261.455 de la factura que vence el 12 de diciembre``."""
+    if not b.overdue_bills:
+        return f", de la factura que vence el {day(b.next_due_date, today)}" if b.next_due_date else ""
+    if b.overdue_bills == b.unpaid_bills:
+        return f" en {_bills(b.overdue_bills)}"
+    pending = b.amount_due - b.overdue_amount
+    upcoming = f"que vence el {day(b.next_due_date, today)}" if b.next_due_date else "aún no vencida"
+    rest = b.unpaid_bills - b.overdue_bills
+    later = f"de la factura {upcoming}" if rest == 1 else f"de {rest} facturas, la próxima {upcoming}"
+    return f": {money(b.overdue_amount)} de {_bills(b.overdue_bills)} y {money(pending)} {later}"
 
 
 @journey("high_bill_inquiry")
@@ -120,6 +137,14 @@ def bill_named(bills: List[m.Bill], text: str) -> Optional[m.Bill]:
     return next((b for b in reversed(bills) if b.period.month == number), None)
 
 
+def bill_state(bill: m.Bill, today: dt.date) -> str:
+    """``pagada el …``, ``venció el …`` or ``vence el …``: never a past due date told as a future one."""
+    if bill.status == m.BillStatus.paid:
+        return f"pagada el {day(bill.paid_on, today)}" if bill.paid_on else "pagada"
+    verb = "venció" if bill.due_date < today else "vence"
+    return f"{verb} el {day(bill.due_date, today)}"
+
+
 @journey("request_bill_copy")
 def request_bill_copy(session: Session, ctx: JourneyContext) -> Outcome:
     recent = records.bills(session, ctx.account, 12)
@@ -133,7 +158,7 @@ def request_bill_copy(session: Session, ctx: JourneyContext) -> Outcome:
     url = links().url("bills", bill.id, "pdf")
     text = (
         f"{note}Aquí tienes la copia de tu factura de {month(bill.period)}: {money(bill.total)}, "
-        f"vence el {day(bill.due_date, ctx.today)}. El enlace funciona durante 24 horas."
+        f"{bill_state(bill, ctx.today)}. El enlace funciona durante 24 horas."
     )
     return [Reply(text, attachment=url), Reply("¿Te ayudo con algo más?", [("Pagar", "/pay_bill"), ("Nada más", "/thank")])], {}
 

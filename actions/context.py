@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from typing import Callable, Optional, TypeVar
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
+from bot import clock
 from bot import internal_auth
 from bot.db.engine import engine_for, session_scope
 from bot.links import LinkSigner
@@ -34,7 +34,8 @@ def links() -> LinkSigner:
 
 
 def today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(settings().timezone)).date()
+    """The utility's day, from the product's one clock."""
+    return clock.today()
 
 
 def sender_phone(tracker: Tracker) -> Optional[str]:

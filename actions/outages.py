@@ -19,9 +19,9 @@ from actions.journeys import JourneyContext, Outcome, asks_for_another_journey, 
 from actions.handoff import hand_off
 from actions.replies import Reply, send_all
 from actions.safety import GuardedAction, GuardedFormValidation
-from bot import cases, records
+from bot import cases, clock, records, restoration
 from bot.db import models as m
-from bot.formatting import mask_address, moment
+from bot.formatting import mask_address, moment, time_of_day
 from bot.nlu.concepts import PATTERNS, fold
 
 PLANNED_HORIZON_DAYS = 14
@@ -88,8 +88,7 @@ def _report_outage(session: Session, ctx: JourneyContext) -> Outcome:
     if outage is not None:
         cases.report_problem(session, kind="no_power", channel=ctx.channel, account=ctx.account, phone=ctx.phone,
                              outage=outage, description="Cliente confirma falta de energía (corte conocido)")
-        eta = f" Estimamos que la energía vuelva {moment(outage.estimated_restoration_at, _tz(), ctx.today)}." \
-            if outage.estimated_restoration_at else ""
+        eta = f" {_eta(session, outage)}" if outage.estimated_restoration_at else ""
         text = (
             f"Ya sabemos de este corte: afecta a tu zona ({ctx.account.neighborhood}) desde "
             f"{moment(outage.starts_at, _tz(), ctx.today)} por: {outage.cause.lower()}. Nuestro equipo ya está trabajando."
@@ -125,11 +124,9 @@ def _outage_status(session: Session, ctx: JourneyContext) -> Outcome:
         return suspended
     outage = records.active_outage_for(session, ctx.account)
     if outage is not None:
-        eta = (f"Estimamos que la energía vuelva {moment(outage.estimated_restoration_at, _tz(), ctx.today)}"
-               if outage.estimated_restoration_at else "Aún no tenemos hora estimada de regreso")
         return [Reply(
             f"Hay un corte en curso en {ctx.account.neighborhood} desde {moment(outage.starts_at, _tz(), ctx.today)} "
-            f"({outage.cause.lower()}). {eta}. Te avisaremos si cambia.", [("Nada más", "/thank")])], {}
+            f"({outage.cause.lower()}). {_eta(session, outage)} Te avisaremos si cambia.", [("Nada más", "/thank")])], {}
     reports = [r for r in records.open_reports(session, ctx.account) if r.kind == "no_power"]
     if reports:
         return [Reply(
@@ -142,9 +139,9 @@ def _outage_status(session: Session, ctx: JourneyContext) -> Outcome:
 
 @journey("planned_outages")
 def planned_outages(session: Session, ctx: JourneyContext) -> Outcome:
-    now = m.utcnow()
+    now = clock.now()
     upcoming = records.planned_outages_for(session, ctx.account, now, now + dt.timedelta(days=PLANNED_HORIZON_DAYS))
-    return [_planned_reply(upcoming, f"tu zona ({ctx.account.neighborhood})", ctx.today)], {}
+    return [_planned_reply(upcoming, f"tu zona ({ctx.account.neighborhood})", now)], {}
 
 
 @public_answer("planned_outages")
@@ -153,9 +150,9 @@ def planned_outages_in_named_zone(session: Session, text: str, phone: Optional[s
     zone = records.zone_named(session, fold(text))
     if zone is None:
         return None
-    now = m.utcnow()
+    now = clock.now()
     upcoming = records.planned_outages_in(session, zone.id, now, now + dt.timedelta(days=PLANNED_HORIZON_DAYS))
-    return [_planned_reply(upcoming, zone.name, now.astimezone(ZoneInfo(_tz())).date())]
+    return [_planned_reply(upcoming, zone.name, now)]
 
 
 @public_answer("outage_status")
@@ -168,7 +165,7 @@ def outage_in_named_zone(session: Session, text: str, phone: Optional[str], chan
     if outage is None:
         return [Reply(f"No tenemos cortes registrados en {zone.name} en este momento. Si no tienes luz, repórtalo y lo revisamos.",
                       [("Reportar que no tengo luz", "/report_outage")])]
-    return [_known_outage_reply(outage, zone.name)]
+    return [_known_outage_reply(session, outage, zone.name)]
 
 
 @public_answer("report_outage")
@@ -182,7 +179,7 @@ def outage_reported_by_anyone(session: Session, text: str, phone: Optional[str],
         return None
     outage = records.active_outage_in(session, zone.id) if zone else None
     if outage is not None:
-        return [_known_outage_reply(outage, zone.name)]
+        return [_known_outage_reply(session, outage, zone.name)]
     place = ", ".join(part for part in (street, zone.name if zone else None) if part)
     report = cases.report_problem(session, kind="no_power", channel=channel, phone=phone, address=place, description=text[:500])
     return [Reply(f"Registré el reporte de falta de energía en «{place}»: número {report.ticket}. Una cuadrilla lo "
@@ -190,23 +187,37 @@ def outage_reported_by_anyone(session: Session, text: str, phone: Optional[str],
                   [("Estado del corte", "/outage_status"), ("Nada más", "/thank")])]
 
 
-def _known_outage_reply(outage: m.Outage, where: str) -> Reply:
-    today = m.utcnow().astimezone(ZoneInfo(_tz())).date()
-    eta = f" Estimamos que la energía vuelva {moment(outage.estimated_restoration_at, _tz(), today)}." \
-        if outage.estimated_restoration_at else ""
+def _eta(session: Session, outage: m.Outage) -> str:
+    """When power returns, as may be told now: an estimate already past is said to be so (and noted)."""
+    restoration.note_if_expired(session, outage)
+    return restoration.estimate_sentence(outage, _tz())
+
+
+def _known_outage_reply(session: Session, outage: m.Outage, where: str) -> Reply:
+    today = clock.today()
+    eta = f" {_eta(session, outage)}" if outage.estimated_restoration_at else ""
     return Reply(f"Ya sabemos del corte en {where}: desde {moment(outage.starts_at, _tz(), today)}, por "
                  f"{outage.cause.lower()}. Nuestro equipo ya está trabajando.{eta} No hace falta reportarlo de nuevo.",
                  [("Avisarme cuando vuelva", "/subscribe_alerts"), ("Nada más", "/thank")])
 
 
-def _planned_reply(upcoming: List[m.Outage], where: str, today: dt.date) -> Reply:
+def _planned_item(outage: m.Outage, now: dt.datetime) -> str:
+    """``mañana a las 8:00 a. m. hasta las 2:00 p. m.``; work already under way says so (ended work is never listed)."""
+    today = now.astimezone(ZoneInfo(_tz())).date()
+    end = outage.estimated_restoration_at
+    until = f" hasta {moment(end, _tz(), today)}" if end else ""
+    if end and end.astimezone(ZoneInfo(_tz())).date() == outage.starts_at.astimezone(ZoneInfo(_tz())).date():
+        until = f" hasta las {time_of_day(end.astimezone(ZoneInfo(_tz())))}"
+    if outage.starts_at <= now:
+        return f"en curso desde {moment(outage.starts_at, _tz(), today)}{until} ({outage.cause.lower()})"
+    return f"{moment(outage.starts_at, _tz(), today)}{until} ({outage.cause.lower()})"
+
+
+def _planned_reply(upcoming: List[m.Outage], where: str, now: dt.datetime) -> Reply:
     if not upcoming:
         return Reply(f"No hay cortes programados en {where} en los próximos {PLANNED_HORIZON_DAYS} días. "
                      "Si quieres, te avisamos cuando haya uno.", [("Avisarme", "/subscribe_alerts"), ("Nada más", "/thank")])
-    items = "; ".join(
-        f"{moment(o.starts_at, _tz(), today)} hasta las {moment(o.estimated_restoration_at, _tz(), today).split(' a las ')[-1]}"
-        f" ({o.cause.lower()})" for o in upcoming
-    )
+    items = "; ".join(_planned_item(o, now) for o in upcoming)
     return Reply(f"Cortes programados en {where}: {items}. Te recomendamos desconectar equipos sensibles antes del corte.",
                  [("Avisarme antes", "/subscribe_alerts")])
 

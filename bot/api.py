@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import cases, events, kpis, notifications, records
+from bot import cases, events, kpis, notifications, records, restoration
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.settings import Settings
@@ -116,6 +116,8 @@ def outage_json(outage: m.Outage, queued: int = 0) -> dict:
         "id": outage.id, "kind": outage.kind.value, "status": outage.status.value, "cause": outage.cause,
         "zones": sorted({area.zone.code for area in outage.areas}), "starts_at": _iso(outage.starts_at),
         "estimated_restoration_at": _iso(outage.estimated_restoration_at), "restored_at": _iso(outage.restored_at),
+        # the estimate passed with the power still out: customers are told so, and a new one is owed
+        "estimate_expired_at": _iso(outage.estimate_expired_at),
         "notifications_queued": queued,
     }
 
@@ -228,6 +230,19 @@ def api_router(settings: Settings, on_queued: Callable[[], None], schedule) -> A
 
         return await idempotent(request, key_id, work)
 
+    @router.get("/outages", summary="Unplanned outages in progress; those whose estimate passed owe a new one")
+    async def list_outages(estimate_expired: bool = Query(False, description="only those owing a new estimate"),
+                           key_id: int = Depends(api_key)):
+        def read(session: Session):
+            if estimate_expired:
+                return [outage_json(o) for o in restoration.expired_estimates(session)]
+            restoration.expired_estimates(session)  # marks what is owed before it is shown
+            query = (select(m.Outage).where(m.Outage.kind == m.OutageKind.unplanned, m.Outage.status == m.OutageStatus.active)
+                     .order_by(m.Outage.starts_at))
+            return [outage_json(o) for o in session.execute(query).scalars()]
+
+        return {"outages": await db(read)}
+
     @router.patch("/outages/{outage_id}", summary="A new estimated restoration time, or the restoration")
     async def patch_outage(body: OutagePatch, outage_id: int = Path(..., ge=1, le=MAX_ID), key_id: int = Depends(api_key)):
         if body.estimated_restoration_at is None and body.status is None:
@@ -241,7 +256,7 @@ def api_router(settings: Settings, on_queued: Callable[[], None], schedule) -> A
                 raise HTTPException(status_code=409, detail=f"Outage {outage_id} is already {outage.status.value}.")
             queued = 0
             if body.estimated_restoration_at is not None and body.estimated_restoration_at != outage.estimated_restoration_at:
-                outage.estimated_restoration_at = body.estimated_restoration_at
+                restoration.new_estimate(outage, body.estimated_restoration_at)
                 if body.status is None:
                     queued = notifications.outage_updated(session, outage, settings)
             if body.status == "restored":

@@ -22,8 +22,14 @@ UTC = dt.timezone.utc
 
 
 class Clock(Protocol):
+    offset: dt.timedelta  # from the machine's time: how Rasa's own timestamps map onto this clock
+
     def now(self) -> dt.datetime:
         """The current instant, aware, in UTC."""
+
+
+def _machine_now() -> dt.datetime:
+    return dt.datetime.fromtimestamp(time.time(), UTC)
 
 
 class SystemClock:
@@ -33,7 +39,7 @@ class SystemClock:
         self.offset = offset
 
     def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(time.time(), UTC) + self.offset
+        return _machine_now() + self.offset
 
 
 class FixedClock:
@@ -41,6 +47,7 @@ class FixedClock:
 
     def __init__(self, instant: dt.datetime) -> None:
         self.instant = _aware(instant)
+        self.offset = self.instant - _machine_now()
 
     def now(self) -> dt.datetime:
         return self.instant
@@ -74,6 +81,16 @@ def current() -> Clock:
 def now() -> dt.datetime:
     """The current instant, aware, in UTC."""
     return current().now()
+
+
+def from_timestamp(seconds: float) -> dt.datetime:
+    """A Unix timestamp written by the machine's clock (Rasa's events) on this clock's timeline."""
+    return dt.datetime.fromtimestamp(seconds, UTC) + current().offset
+
+
+def to_machine(instant: dt.datetime) -> dt.datetime:
+    """``instant`` on the machine's timeline: for APScheduler, which only knows the machine's time."""
+    return _aware(instant) - current().offset
 
 
 def zone() -> ZoneInfo:
@@ -116,4 +133,4 @@ def travel_to(instant: dt.datetime) -> Iterator[FixedClock]:
 
 def offset_to(instant: dt.datetime) -> float:
     """The ``LUZ_CLOCK_OFFSET`` that puts child processes at ``instant`` now."""
-    return (_aware(instant) - dt.datetime.fromtimestamp(time.time(), UTC)).total_seconds()
+    return (_aware(instant) - _machine_now()).total_seconds()

@@ -7,6 +7,8 @@ from typing import Optional, Union
 
 from babel.dates import format_date, format_time
 
+from bot import clock
+
 Number = Union[Decimal, int, float]
 
 
@@ -29,7 +31,7 @@ def kwh(amount: Number) -> str:
 
 def day(date: dt.date, today: Optional[dt.date] = None) -> str:
     """``15 de diciembre``, with the year only when it is not the current one."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     pattern = "d 'de' MMMM" if date.year == today.year else "d 'de' MMMM 'de' y"
     return format_date(date, pattern, locale="es")
 
@@ -81,15 +83,18 @@ def mask_address(address: str) -> str:
 
 
 def moment(when: dt.datetime, timezone: str, today: Optional[dt.date] = None) -> str:
-    """``hoy a las 5:30 p. m.``, ``mañana a las 8:00 a. m.``, ``el 3 de diciembre a las ...`` (local time)."""
+    """``hoy a las 5:30 p. m.``, ``mañana a las 8:00 a. m.``, ``ayer a las ...``, ``el jueves 3 de diciembre a las ...``
+    (local time; "today" is the utility's day, so midnight and the year end fall where customers expect)."""
     from zoneinfo import ZoneInfo
 
     local = when.astimezone(ZoneInfo(timezone))
-    today = today or dt.datetime.now(ZoneInfo(timezone)).date()
+    today = today or clock.today()
     hour = time_of_day(local)
     if local.date() == today:
         return f"hoy a las {hour}"
     if local.date() == today + dt.timedelta(days=1):
         return f"mañana a las {hour}"
+    if local.date() == today - dt.timedelta(days=1):
+        return f"ayer a las {hour}"
     weekday = format_date(local.date(), "EEEE", locale="es")
     return f"el {weekday} {day(local.date(), today)} a las {hour}"

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import events, records
 from bot.db import models as m
+from bot.formatting import time_of_day
 from bot.settings import Settings
 
 PRIORITY_HAZARD, PRIORITY_MEDICAL, PRIORITY_NORMAL = 0, 1, 2
@@ -55,6 +56,12 @@ class AgentHours:
     def open_at(self, local: dt.datetime) -> bool:
         return local.isoweekday() in self.days and self.start <= local.time() < self.end
 
+    def closing(self, local: dt.datetime) -> Optional[dt.datetime]:
+        """When today's attention ends, for a moment within it (None: open until midnight, or closed now)."""
+        if not self.open_at(local) or self.end == dt.time.max:
+            return None
+        return dt.datetime.combine(local.date(), self.end, local.tzinfo)
+
     def describe(self) -> str:
         days = sorted(self.days)
         span = DAY_NAMES[days[0] - 1] if len(days) == 1 else f"de {DAY_NAMES[days[0] - 1]} a {DAY_NAMES[days[-1] - 1]}"
@@ -74,6 +81,9 @@ class Placement:
     position: int = 0
     wait_minutes: int = 0
     hours: str = ""
+    closes_at: Optional[dt.datetime] = None  # local: attention ends before the estimated wait does
+    attended_now: bool = True  # False: a hazard queued out of hours or with nobody signed in
+    emergency_phone: str = ""
 
     @property
     def queued(self) -> bool:
@@ -148,9 +158,14 @@ def request(
 
 
 def _placement(session, handoff, created, settings, now, hours) -> Placement:
+    """The place and wait as they can honestly be told: a wait that runs past closing time says so."""
     position = position_of(session, handoff)
-    return Placement(handoff, created, position, wait_minutes(session, position, settings, now) if position else 0,
-                     hours.describe())
+    wait = wait_minutes(session, position, settings, now) if position else 0
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    attended = hours.open_at(local) and agents_online(session, now) > 0
+    closing = hours.closing(local) if attended else None
+    closes_at = closing if closing is not None and local + dt.timedelta(minutes=wait) > closing else None
+    return Placement(handoff, created, position, wait, hours.describe(), closes_at, attended, settings.agent_phone)
 
 
 def _customer(session: Session, phone: Optional[str], account_number: Optional[str]) -> Optional[m.Customer]:
@@ -286,11 +301,19 @@ SURVEY_OPTIONS = [("Excelente", "5"), ("Buena", "4"), ("Regular", "3"), ("Mala",
 
 
 def queued_text(placement: Placement) -> str:
+    if not placement.attended_now:  # a hazard out of hours: no minutes can be promised
+        return ("Tu caso quedó de primero para nuestro equipo de emergencias, que te escribirá por este mismo chat "
+                f"apenas pueda. Si el peligro aumenta, llama a nuestra línea de emergencias {placement.emergency_phone} "
+                "(24 horas). "
+                "Si prefieres volver conmigo, escribe «salir».")
     minutes = "1 minuto" if placement.wait_minutes == 1 else f"{placement.wait_minutes} minutos"
     if placement.position == 1:
         place = f"Eres el siguiente en la fila (unos {minutes})."
     else:
         place = f"Estás en el turno {placement.position} y la espera estimada es de unos {minutes}."
+    if placement.closes_at is not None:
+        place += (f" Nuestro horario de atención termina hoy a las {time_of_day(placement.closes_at)}, así que quizá "
+                  "no alcancemos a atenderte hoy: si prefieres, te llamamos o dejamos tu caso registrado.")
     return (f"Te comunico con una persona de nuestro equipo. {place} Te escribirá por este mismo chat. "
             "Si prefieres volver conmigo, escribe «salir».")
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot import clock
 from bot.db import models as m
 from bot.db.engine import session_scope
 from bot.events import BILLING_INTENTS
@@ -29,7 +30,7 @@ def seed_history(engine: Engine, seed: int, timezone: str, days: int = 60, per_d
                  today: dt.date = None) -> int:
     rng = random.Random(seed)
     zone = ZoneInfo(timezone)
-    today = today or dt.datetime.now(zone).date()
+    today = today or clock.today()
     rows: List[m.InteractionEvent] = []
     with session_scope(engine) as session:
         agents = [a.id for a in session.execute(select(m.Agent)).scalars()] or [None]

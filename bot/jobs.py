@@ -13,7 +13,7 @@ from typing import Callable, List, Tuple, TypeVar
 
 from sqlalchemy.orm import Session
 
-from bot import handoff, notifications
+from bot import handoff, notifications, restoration
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.dispatch import Dispatcher
@@ -71,6 +71,14 @@ async def watch_deadlines() -> int:
     if escalated:
         log.warning("complaints escalated to supervisors (near or past the deadline): %s", ", ".join(escalated))
     return len(escalated)
+
+
+async def watch_estimates() -> int:
+    """Outages whose estimated restoration passed with the power still out are marked as owing an update."""
+    expired = await _db(lambda session: [o.id for o in restoration.expired_estimates(session)])
+    if expired:
+        log.warning("outages with an expired restoration estimate (the OMS owes an update): %s", expired)
+    return len(expired)
 
 
 async def survey_resolved_complaints() -> int:

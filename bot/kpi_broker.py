@@ -10,7 +10,6 @@ writes them with ``rows_for``.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import queue
@@ -21,7 +20,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import events
+from bot import clock, events
 from bot.db.engine import engine_for, session_scope
 
 log = logging.getLogger(__name__)
@@ -30,7 +29,7 @@ FALLBACK_ACTIONS = {"action_default_ask_affirmation", "action_default_fallback"}
 
 def rows_for(event: Dict[str, Any]) -> List[Dict[str, Any]]:
     """The KPI rows one Rasa event gives (none for most)."""
-    at = dt.datetime.fromtimestamp(event.get("timestamp") or 0, dt.timezone.utc) if event.get("timestamp") else None
+    at = clock.from_timestamp(event["timestamp"]) if event.get("timestamp") else None
     common = {"at": at, "conversation_id": event.get("sender_id"), "channel": event.get("input_channel")}
     if event.get("event") == "user":
         intent = (event.get("parse_data") or {}).get("intent") or {}

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import cases, events, records
+from bot import cases, events, records, restoration
 from bot.db import models as m
 from bot.formatting import day, first_name, mask_address, money, month, moment, time_of_day
 from bot.settings import Settings
@@ -168,10 +168,7 @@ def outage_started(session: Session, outage: m.Outage, settings: Settings, now: 
 
 
 def _estimate(outage: m.Outage, settings: Settings, now: dt.datetime) -> str:
-    if outage.estimated_restoration_at is None:
-        return "Aún no tenemos una hora estimada de regreso."
-    when = moment(outage.estimated_restoration_at, settings.timezone, now.astimezone(ZoneInfo(settings.timezone)).date())
-    return f"Estimamos que la energía vuelva {when}" + ("" if when.endswith(".") else ".")
+    return restoration.estimate_sentence(outage, settings.timezone, now)
 
 
 def _told_about(session: Session, outage: m.Outage) -> List[m.Notification]:

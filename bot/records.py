@@ -38,6 +38,7 @@ class Balance:
     latest_total: Optional[Decimal]
     latest_due_date: Optional[dt.date]
     latest_paid_on: Optional[dt.date]
+    overdue_amount: Decimal = Decimal("0")  # of bills whose due date has passed on the day asked
 
 
 def customer_ids_for_phone(session: Session, phone: str) -> List[int]:
@@ -90,14 +91,16 @@ def balance(session: Session, account: m.Account, today: dt.date) -> Balance:
         ).scalars()
     )
     unpaid = [b for b in bills if b.status != m.BillStatus.paid]
+    overdue = [b for b in unpaid if b.due_date < today]  # from the dates on ``today``, not the stored status
     latest = bills[0] if bills else None
     return Balance(
         account_number=account.account_number,
         status=account.status,
         amount_due=sum((b.total for b in unpaid), Decimal("0")),
         unpaid_bills=len(unpaid),
-        overdue_bills=sum(1 for b in unpaid if b.due_date < today),
+        overdue_bills=len(overdue),
         next_due_date=min((b.due_date for b in unpaid if b.due_date >= today), default=None),
+        overdue_amount=sum((b.total for b in overdue), Decimal("0")),
         latest_period=latest.period if latest else None,
         latest_total=latest.total if latest else None,
         latest_due_date=latest.due_date if latest else None,
@@ -149,13 +152,16 @@ def planned_outages_for(session: Session, account: m.Account, start: dt.datetime
 
 
 def planned_outages_in(session: Session, zone_id: int, start: dt.datetime, end: dt.datetime) -> List[m.Outage]:
+    """Planned work on the zone between ``start`` and ``end``: work under way at ``start`` included, work
+    already over excluded (its end passed, even when the OMS has not closed it yet)."""
     query = (
         select(m.Outage)
         .join(m.OutageArea)
         .where(
             m.Outage.kind == m.OutageKind.planned,
-            m.Outage.status == m.OutageStatus.scheduled,
-            m.Outage.starts_at >= start, m.Outage.starts_at < end,
+            m.Outage.status.in_([m.OutageStatus.scheduled, m.OutageStatus.active]),
+            m.Outage.starts_at < end,
+            func.coalesce(m.Outage.estimated_restoration_at, m.Outage.starts_at) > start,
             m.OutageArea.zone_id == zone_id,
         )
         .order_by(m.Outage.starts_at)

@@ -14,6 +14,7 @@ from typing import Optional
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import clock
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ RECURRING = {  # id: (job, trigger, trigger arguments)
     "bill_reminders": ("bot.jobs:remind_bills", "cron", {"hour": 9, "minute": 0}),
     "deadlines": ("bot.jobs:watch_deadlines", "interval", {"minutes": 30}),
     "complaint_surveys": ("bot.jobs:survey_resolved_complaints", "interval", {"minutes": 5}),
+    "expired_estimates": ("bot.jobs:watch_estimates", "interval", {"minutes": 5}),
 }
 ONE_OFF = {"planned": "bot.jobs:notify_planned", "restoration": "bot.jobs:notify_restoration"}
 
@@ -44,7 +46,8 @@ def plan(scheduler: Optional[AsyncIOScheduler], kind: str, when: dt.datetime, *a
     job_id = ":".join([kind, *map(str, args)])
     if scheduler is None:
         raise RuntimeError("this process runs no scheduler (LUZ_SCHEDULER=off)")
-    scheduler.add_job(ONE_OFF[kind], "date", run_date=when, args=list(args), id=job_id, replace_existing=True)
+    scheduler.add_job(ONE_OFF[kind], "date", run_date=clock.to_machine(when), args=list(args), id=job_id,
+                      replace_existing=True)
     return job_id
 
 
@@ -53,4 +56,4 @@ def run_soon(scheduler: Optional[AsyncIOScheduler], job_id: str) -> None:
     if scheduler is not None and scheduler.running:
         job = scheduler.get_job(job_id)
         if job is not None:
-            job.modify(next_run_time=dt.datetime.now(dt.timezone.utc))
+            job.modify(next_run_time=dt.datetime.now(dt.timezone.utc))  # APScheduler's own (real) time: run at once

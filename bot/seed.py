@@ -19,6 +19,7 @@ from faker import Faker
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
+from bot import clock
 from bot.db import models as m
 from bot.db.engine import session_scope
 from bot.demo import DEMO_CUSTOMERS
@@ -57,9 +58,27 @@ def _money(value: float) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+BILL_TERM_DAYS = 18  # from issue to due date
+LATEST_BILL_AGE_DAYS = 10  # the latest bill was issued about this long ago: due in about a week
+LAST_BILLING_DAY = 28  # a billing cycle's day exists in every month, February of any year included
+
+
 def _months_back(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 - months
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _same_day_months_back(day: dt.date, months: int) -> dt.date:
+    """The same day of the month ``months`` earlier (a billing cycle's day is at most the 28th)."""
+    return _months_back(day, months).replace(day=day.day)
+
+
+def billing_day(today: dt.date) -> dt.date:
+    """When the latest bill was issued: the demo's billing cycle runs on the day of the month
+    ``LATEST_BILL_AGE_DAYS`` ago (the 28th at most), so the latest bill is always due within days
+    and every earlier one belongs to its own calendar month."""
+    issued = today - dt.timedelta(days=LATEST_BILL_AGE_DAYS)
+    return issued if issued.day <= LAST_BILLING_DAY else issued.replace(day=LAST_BILLING_DAY)
 
 
 @dataclass
@@ -73,15 +92,16 @@ class SeedReport:
 class Seeder:
     """Writes the whole data set through bulk inserts (tens of thousands of rows in seconds)."""
 
-    def __init__(self, engine: Engine, seed: int, customers: int, today: dt.date, timezone: str) -> None:
+    def __init__(self, engine: Engine, seed: int, customers: int, now: dt.datetime, timezone: str) -> None:
         self.engine = engine
         self.rng = random.Random(seed)
         self.fake = Faker(["es_CO", "es_MX", "es_ES"])
         self.fake.seed_instance(seed)
         self.customer_count = customers
-        self.today = today
         self.tz = ZoneInfo(timezone)
-        self.now = dt.datetime.combine(today, dt.time(12, 0), self.tz).astimezone(dt.timezone.utc)
+        self.now = now.astimezone(dt.timezone.utc)
+        self.today = now.astimezone(self.tz).date()
+        self.latest_issue = billing_day(self.today)
         self.rows: Dict[type, List[dict]] = {}
         self.ids: Dict[type, int] = {}
 
@@ -213,7 +233,6 @@ class Seeder:
     def _bills(self, account_id: int, tariff: str, situation: str) -> None:
         base = self.rng.uniform(90, 320) * (2.5 if tariff == "COM" else 1)
         reading = Decimal(self.rng.randint(2000, 40000))
-        latest_issue = self.today - dt.timedelta(days=10)
         unpaid_tail = {"suspended": 3, "overdue": 2}.get(situation, 1)
         kwp = Decimal("5.40") if situation == "prosumer" and account_id <= 10 else _money(self.rng.uniform(2, 8))
         system_id = None
@@ -223,8 +242,8 @@ class Seeder:
                 commissioned_on=_months_back(self.today, 20),
             )
         for back in range(MONTHS, 0, -1):
-            issued = latest_issue - dt.timedelta(days=30 * (back - 1))
-            period = _months_back(issued, 1)
+            issued = _same_day_months_back(self.latest_issue, back - 1)
+            period = _months_back(issued, 1)  # the calendar month consumed, billed the month after
             season = 1 + 0.12 * math.sin((period.month - 3) / 12 * 2 * math.pi)
             consumption = base * season * self.rng.uniform(0.9, 1.1)
             estimated = self.rng.random() < 0.05
@@ -246,8 +265,9 @@ class Seeder:
             if exported:
                 credit = _money(exported * float(rate) * 0.9)
             total = max(Decimal("0.00"), energy + fixed + lighting + taxes - credit)
-            due = issued + dt.timedelta(days=18 if back == 1 else 15)
+            due = issued + dt.timedelta(days=BILL_TERM_DAYS)
             unpaid = back <= unpaid_tail
+            paid_on = None if unpaid else due - dt.timedelta(days=self.rng.randint(0, 10))
             status = m.BillStatus.paid
             if unpaid:
                 status = m.BillStatus.unpaid if due >= self.today else m.BillStatus.overdue
@@ -258,15 +278,14 @@ class Seeder:
                 kwh=kwh, tariff_id=tariff_id, energy_amount=energy, fixed_amount=fixed,
                 public_lighting_amount=lighting, taxes_amount=taxes, generation_credit_amount=credit,
                 total=total, status=status,
-                paid_on=None if unpaid else due - dt.timedelta(days=self.rng.randint(0, 10)),
+                paid_on=paid_on,
             )
             self._add(
                 m.MeterReading, account_id=account_id, read_at=self._local(issued - dt.timedelta(days=3), 10),
                 value_kwh=reading,
                 reading_type=m.ReadingType.estimated if estimated else m.ReadingType.actual,
             )
-            if not unpaid:
-                paid_on = due - dt.timedelta(days=self.rng.randint(0, 10))
+            if paid_on is not None:
                 self._add(
                     m.Payment, account_id=account_id, bill_id=bill_id, amount=total,
                     paid_at=self._local(paid_on, self.rng.randint(8, 19)),
@@ -281,9 +300,8 @@ class Seeder:
                 )
 
     def _outages(self) -> None:
-        # two hours before the seed's noon, or before now when seeding earlier in the day: an outage in
-        # progress has started
-        started = min(self.now, m.utcnow()) - dt.timedelta(hours=2)
+        # in progress at the instant of seeding, whatever the hour: started two hours ago, back in three
+        started = self.now - dt.timedelta(hours=2)
         outage_id = self._add(
             m.Outage, kind=m.OutageKind.unplanned, status=m.OutageStatus.active,
             cause="Falla en un transformador de la red de distribución", starts_at=started,
@@ -335,7 +353,7 @@ class Seeder:
             )
             self._add(m.ComplaintEvent, complaint_id=complaint_id, at=filed, status=m.TicketStatus.received, note="Reclamo recibido")
             if status != m.TicketStatus.received:
-                self._add(m.ComplaintEvent, complaint_id=complaint_id, at=filed + dt.timedelta(days=1),
+                self._add(m.ComplaintEvent, complaint_id=complaint_id, at=min(self.now, filed + dt.timedelta(days=1)),
                           status=m.TicketStatus.in_progress, note="Asignado al área técnica")
             if resolved:
                 self._add(m.ComplaintEvent, complaint_id=complaint_id, at=resolved_at, status=m.TicketStatus.resolved,
@@ -370,10 +388,12 @@ def is_empty(engine: Engine) -> bool:
         return not session.execute(select(func.count()).select_from(m.Customer)).scalar_one()
 
 
-def seed(engine: Engine, *, seed: int, customers: int = 2000, today: Optional[dt.date] = None,
+def seed(engine: Engine, *, seed: int, customers: int = 2000, now: Optional[dt.datetime] = None,
          timezone: str = "America/Bogota") -> SeedReport:
-    """Fill an empty, migrated database. Refuses a database that already has customers."""
+    """Fill an empty, migrated database, true at ``now`` (the product's clock by default).
+
+    Refuses a database that already has customers.
+    """
     if not is_empty(engine):
         raise RuntimeError("the database already has customers; seed only an empty one")
-    today = today or dt.datetime.now(ZoneInfo(timezone)).date()
-    return Seeder(engine, seed, customers, today, timezone).build()
+    return Seeder(engine, seed, customers, now or clock.now(), timezone).build()

@@ -14,6 +14,7 @@ from typing import List, Optional
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot import clock
 from bot.db import models as m
 from bot.db.engine import engine_for
 
@@ -48,7 +49,7 @@ def assistant_lines(tracker_store_url: str, conversation_id: str, limit: int = 2
     lines = []
     for type_name, timestamp, data in reversed(rows):
         event = json.loads(data or "{}")
-        at = dt.datetime.fromtimestamp(timestamp or 0, dt.timezone.utc)
+        at = clock.from_timestamp(timestamp or 0)
         if type_name == "user":
             intent = (event.get("parse_data") or {}).get("intent") or {}
             lines.append(Line(at, "customer", event.get("text") or "", intent.get("name"), intent.get("confidence")))

@@ -3,6 +3,11 @@
 The database is SQLite in a temporary folder, or PostgreSQL when
 ``TEST_DATABASE_URL`` points at a server (a fresh database is created there
 and dropped afterwards). The settings the actions read point at it.
+
+Time is an input: the whole session, and every process it starts, runs on the
+product's clock set to ``TEST_INSTANT`` (or ``LUZ_TEST_AT``, an ISO instant
+with its offset, to run the suite at another one); no test reads the real
+date. ``tests/time/`` travels to many other instants.
 """
 from __future__ import annotations
 
@@ -17,12 +22,20 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
+from bot import clock
 from bot.db.engine import create_engine, engine_for
 from bot.db.migrate import upgrade
 from bot.seed import seed
-from bot.settings import Settings, get_settings
+from bot.settings import LUZ_CLOCK_OFFSET, Settings, get_settings
 
 TEST_CUSTOMERS = 300
+BOGOTA = ZoneInfo("America/Bogota")
+# a Wednesday mid-morning, inside agent hours and outside quiet hours
+TEST_INSTANT = (dt.datetime.fromisoformat(os.environ["LUZ_TEST_AT"]) if os.environ.get("LUZ_TEST_AT")
+                else dt.datetime(2026, 11, 18, 10, 0, tzinfo=BOGOTA))
+os.environ[LUZ_CLOCK_OFFSET] = str(clock.offset_to(TEST_INSTANT))  # this process and every one it starts
+get_settings.cache_clear()
+clock.set_clock(None)
 for _name, _value in Settings.from_environ().rasa_environment().items():
     os.environ.setdefault(_name, _value)  # Rasa commands run by tests read endpoints.yml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +49,8 @@ def _backends():
 
 @pytest.fixture(scope="session")
 def today() -> dt.date:
-    return dt.datetime.now(ZoneInfo("America/Bogota")).date()
+    """The utility's day the session runs on (the product's clock)."""
+    return clock.today()
 
 
 def _create_database(backend: str, tmp: Path) -> Iterator[str]:

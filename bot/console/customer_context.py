@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot import records
+from bot import clock, records
 from bot.db import models as m
 from bot.formatting import day, money, moment
 from bot.phones import to_e164
@@ -47,11 +47,21 @@ def _account(session: Session, account: m.Account, today: dt.date, timezone: str
         "balance": money(balance.amount_due),
         "overdue": balance.overdue_bills,
         "next_due": day(balance.next_due_date, today) if balance.next_due_date else "—",
-        "outage": outage and f"{outage.cause}; regreso estimado {moment(outage.estimated_restoration_at, timezone, today)}"
-        if outage and outage.estimated_restoration_at else (outage and outage.cause),
+        "outage": outage and _outage(outage, timezone),
         "reports": [f"{r.ticket} ({r.kind}, {r.status.value})" for r in records.open_reports(session, account)[:3]],
         "complaints": [_complaint(c, today, timezone) for c in records.complaints_of(session, account)],
     }
+
+
+def _outage(outage: m.Outage, timezone: str) -> str:
+    """What the agent reads: the estimate, or that it has passed and the OMS owes a new one."""
+    eta = outage.estimated_restoration_at
+    if eta is None:
+        return f"{outage.cause}; sin hora estimada"
+    today = clock.today()
+    if eta <= clock.now():
+        return f"{outage.cause}; la hora estimada ({moment(eta, timezone, today)}) YA PASÓ: el centro de control debe actualizarla"
+    return f"{outage.cause}; regreso estimado {moment(eta, timezone, today)}"
 
 
 def _complaint(complaint: m.Complaint, today: dt.date, timezone: str) -> str:

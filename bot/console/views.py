@@ -23,8 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from zoneinfo import ZoneInfo
 
+from bot import clock
 from bot import handoff as queue
-from bot import kpis, report
+from bot import kpis, report, restoration
 from bot import transcript
 from bot.console import auth
 from bot.console.customer_context import customer_context
@@ -32,6 +33,7 @@ from bot.console.throttle import SignInThrottle
 from bot.kpi_charts import CHARTS
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
+from bot.formatting import moment
 from bot.settings import Settings
 from channels import outbound
 
@@ -340,8 +342,11 @@ def console_router(settings: Settings) -> APIRouter:
     @router.get("/dashboard", response_class=HTMLResponse)
     async def dashboard(request: Request, agent: Dict = Depends(supervisor)):
         figures, error = await figures_for(request)
+        expired = await db(lambda session: [expired_estimate_row(o, settings.timezone)
+                                            for o in restoration.expired_estimates(session)])
         return render(request, "dashboard.html", {
             "agent": agent, "figures": figures, "sections": report.sections(figures), "error": error,
+            "expired_estimates": expired,
             "channels": kpis.CHANNELS, "fmt": report.fmt, "query": request.url.query})
 
     @router.get("/dashboard.csv")
@@ -366,9 +371,17 @@ def console_router(settings: Settings) -> APIRouter:
     return router
 
 
+def expired_estimate_row(outage: m.Outage, timezone: str) -> Dict[str, str]:
+    """An outage whose estimate passed with the power still out, as a supervisor reads it."""
+    late = int((clock.now() - outage.estimated_restoration_at).total_seconds() // 60)
+    zones = ", ".join(sorted({area.zone.name for area in outage.areas}))
+    return {"id": str(outage.id), "zones": zones, "cause": outage.cause,
+            "estimate": moment(outage.estimated_restoration_at, timezone), "late": f"{late // 60} h {late % 60:02d} min"}
+
+
 def kpi_filters(params, timezone: str) -> tuple:
     """Dates (default: the last 30 days), channel and grouping from a query string; and what was wrong with it."""
-    today = dt.datetime.now(ZoneInfo(timezone)).date()
+    today = clock.today()
     filters = {"start": today - dt.timedelta(days=29), "end": today, "channel": None, "every": "day"}
     error = None
     try:

@@ -283,6 +283,8 @@ class Outage(Base):
     starts_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False)
     estimated_restoration_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
     restored_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    # the estimate passed with the power still out: the OMS owes a new one (cleared when it sends it)
+    estimate_expired_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
     created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
     areas: Mapped[List["OutageArea"]] = relationship("OutageArea", back_populates="outage", cascade="all, delete-orphan")

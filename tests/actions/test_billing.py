@@ -8,6 +8,7 @@ from sqlalchemy import select
 from actions.context import links
 from actions.journeys import ActionRunJourney
 from actions.requests import ActionSubmitArrangement, ActionSubmitPaymentReport, instalment, parse_amount
+from bot import clock
 from bot import records
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
@@ -35,10 +36,15 @@ async def test_balance_gives_amount_and_due_date(run, database_url, today):
     assert "12-30" not in outcome.text  # the address is masked
 
 
-async def test_a_suspended_supply_is_told_why_and_how_much(run):
+async def test_a_suspended_supply_is_told_what_is_overdue_and_what_merely_unpaid(run, database_url, today):
+    *overdue, latest = bills(database_url, "100200302", 3)  # Carlos: two bills past due, the latest not yet
+    assert all(b.due_date < today for b in overdue) and latest.due_date >= today
     outcome = await run(ActionRunJourney(), verified("100200302", "+573001234502"))
     assert "suspendido por falta de pago" in outcome.text
-    assert "3 facturas vencidas" in outcome.text
+    owed = sum(b.total for b in overdue)
+    assert (f"Debes {money(owed + latest.total)}: {money(owed)} de 2 facturas vencidas y {money(latest.total)} "
+            f"de la factura que vence el {day(latest.due_date, today)}.") in outcome.text
+    assert "3 facturas vencidas" not in outcome.text
 
 
 async def test_nothing_is_said_about_an_unverified_account(run):
@@ -130,7 +136,7 @@ async def test_an_account_without_debt_is_not_offered_an_arrangement(run):
 
 async def test_a_bill_of_nothing_is_not_offered_for_payment(run, database_url):
     with session_scope(engine_for(database_url)) as session:  # Lucía's solar credits cover her latest bill
-        balance = records.balance(session, records.account_by_number(session, "100200305"), m.utcnow().date())
+        balance = records.balance(session, records.account_by_number(session, "100200305"), clock.today())
     assert balance.unpaid_bills >= 1 and balance.amount_due <= 0
     outcome = await run(ActionRunJourney(), verified("100200305", "+573001234505"))
     assert "¡Estás al día" in outcome.text and "Pagar" not in [b["title"] for b in outcome.messages[0].get("buttons", [])]

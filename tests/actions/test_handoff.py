@@ -84,6 +84,8 @@ async def test_a_hazard_goes_to_the_front_of_the_queue_even_with_nobody_online(r
     tracker = make_tracker("+573109880004", intent="report_hazard", text="poste caido en la calle 45 # 12-30",
                            entities=[{"entity": "address", "value": "calle 45 # 12-30"}])
     outcome = await run(ActionReportHazard(), tracker)
-    assert outcome.texts[0].startswith("⚠️ Por tu seguridad") and "Te comunico con una persona" in outcome.text
+    assert outcome.texts[0].startswith("⚠️ Por tu seguridad")
+    assert "quedó de primero para nuestro equipo de emergencias" in outcome.text
+    assert "minuto" not in outcome.text  # nobody is signed in: no wait can be promised
     queued = open_handoff(database_url, "+573109880004")
     assert queued.priority == handoff.PRIORITY_HAZARD and queued.reason == "hazard"

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
+from bot import clock
 from bot import records
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
@@ -54,7 +55,7 @@ def sent_to(twilio_api, address: str, count_before: int, timeout: float = 60):
 
 def balance_of(product, number: str):
     with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
-        return records.balance(session, records.account_by_number(session, number), __import__("datetime").date.today())
+        return records.balance(session, records.account_by_number(session, number), clock.today())
 
 
 def test_whatsapp_balance_reaches_the_customer_with_the_right_amount(product, twilio_api):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot import clock
 from bot import records
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
@@ -85,7 +86,7 @@ def test_an_agent_serves_a_whatsapp_customer_from_the_console(product, twilio_ap
     assert "request_agent" in agent.locator("aside").inner_text()
     with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
         account = records.account_by_number(session, "100200306")
-        due = money(records.balance(session, account, __import__("datetime").date.today()).amount_due)
+        due = money(records.balance(session, account, clock.today()).amount_due)
     context = agent.locator("aside").inner_text()
     assert "Cuenta 100200306" in context and due in context and "Electrodependiente" in context
     assert twilio_api.matching(lambda r: r["to"] == ADDRESS and "soy Camila" in r["body"])
@@ -132,14 +133,13 @@ def test_an_agent_serves_a_whatsapp_customer_from_the_console(product, twilio_ap
 
 def test_a_supervisor_sees_the_service_kpis_and_exports_them(product, browser, web, twilio_api):
     import datetime as dt
-    from zoneinfo import ZoneInfo
 
     from bot import kpis, report
 
     page = signed_in_page(browser, web, "sofia", "sofia-demo")
     page.click("a:has-text('Indicadores')")
     page.wait_for_url("**/console/dashboard")
-    today = dt.datetime.now(ZoneInfo("America/Bogota")).date()
+    today = clock.today()
     with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
         figures = kpis.compute(session, today - dt.timedelta(days=29), today, "America/Bogota")
     text = page.locator("main").inner_text()

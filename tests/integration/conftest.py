@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Dict, List
-from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 import httpx
 import uvicorn
 
+from bot import clock
 from bot.api import create_key
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
@@ -67,7 +67,7 @@ def add_person(session, zone: m.Zone, key: str, *, consent=True, channel=m.Chann
                         status=m.AccountStatus.suspended if suspended else m.AccountStatus.active)
     session.add(account)
     session.flush()
-    today = dt.datetime.now(ZoneInfo(get_settings().timezone)).date()  # the utility's day, as the jobs count it
+    today = clock.today()  # the utility's day, as the jobs count it
     tariff = session.query(m.Tariff).first()
     due = today + dt.timedelta(days=due_in_days if due_in_days is not None else (-20 if suspended else 12))
     bill = m.Bill(account_id=account.id, period=today.replace(day=1), issued_on=today - dt.timedelta(days=10),

@@ -5,6 +5,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from bot import clock
 from bot.db import models as m
 from bot.db.engine import session_scope
 from tests.integration.conftest import add_person, run_job, sent_to
@@ -40,7 +41,7 @@ def test_malformed_bodies_get_a_422_that_says_what_is_wrong(service):
 
 def test_the_same_idempotency_key_creates_one_outage_and_one_round_of_messages(service, neighbourhood, twilio_api, engine):
     body = {"cause": "Falla en el transformador", "zones": [neighbourhood.zone_code],
-            "estimated_restoration_at": (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=3)).isoformat()}
+            "estimated_restoration_at": (clock.now() + dt.timedelta(hours=3)).isoformat()}
     headers = {"Idempotency-Key": f"oms-{neighbourhood.zone_code}"}
     first = service.post("/api/v1/outages", json=body, headers=headers)
     assert first.status_code == 201 and first.json()["notifications_queued"] == 5
@@ -120,7 +121,7 @@ def test_a_resolved_complaint_is_told_and_surveyed_and_the_answer_is_stored(serv
 def test_kpis_by_api_are_the_dashboard_figures(service, engine):
     from bot import kpis
 
-    today = dt.date.today()
+    today = clock.today()
     params = {"from": (today - dt.timedelta(days=6)).isoformat(), "to": today.isoformat(), "channel": "sms"}
     response = service.get("/api/v1/kpis", params=params)
     assert response.status_code == 200
