@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot import internal_auth
-from bot.settings import LUZ_ACTION_SECRET, PROJECT_ROOT, Settings
+from bot.settings import LUZ_ACTION_SECRET, LUZ_CLOCK_OFFSET, PROJECT_ROOT, Settings
 from bot.supervisor import Child, python
 
 TEMPLATES = PROJECT_ROOT / "deploy" / "templates"
@@ -95,6 +95,9 @@ def problems(settings: Settings) -> List[str]:
         found.append(f"{LUZ_ACTION_SECRET} must be at least {internal_auth.MIN_LENGTH} random characters ({state}): "
                      "Rasa sends it and the action servers refuse calls without it "
                      "(make one: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    if settings.clock_offset_seconds:
+        found.append(f"{LUZ_CLOCK_OFFSET} moves the product's clock, for tests and demos only: unset it "
+                     "(production tells customers the real time)")
     if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         found.append("nginx is not installed: apt-get install nginx-light (scripts/ensure_package.sh)")
     return found

@@ -283,6 +283,7 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
            "WEB_PORT": str(web), "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
            "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM, "TWILIO_SMS_FROM": SMS_FROM, "TWILIO_API_BASE_URL": emulator.url,
            "LUZ_SCHEDULER": "off", "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop("LUZ_CLOCK_OFFSET", None)  # the real time: the tests' conftest (imported above) moves the clock
     database = None
     if name == "production":
         from sqlalchemy import create_engine, text
@@ -358,6 +359,7 @@ def run_floor(args) -> Result:
     port, action = free_port(), free_port()
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT),
            "DATABASE_URL": f"sqlite:///{tmp / 'luz.db'}", "LUZ_SCHEDULER": "off"}
+    env.pop("LUZ_CLOCK_OFFSET", None)
     subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", str(max(1000, args.conversations * 20))],
                    env=env, cwd=ROOT, check=True, capture_output=True)
     (tmp / "endpoints.yml").write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action}/webhook\n")

@@ -172,3 +172,22 @@ def test_passwords_are_hashed_and_checked(engine):
     with pytest.raises(ValueError):
         with session_scope(engine) as session:
             create_agent(session, "corta", "Corta", "1234")
+
+
+def test_a_wait_that_runs_past_closing_time_is_not_promised_as_if_it_did_not(engine):
+    from bot import clock
+    from bot.formatting import time_of_day
+
+    evening = dt.datetime(2026, 11, 18, 18, 50, tzinfo=ZoneInfo("America/Bogota"))  # a Wednesday; people until 19:00
+    office = Settings.from_environ({"LUZ_HANDLE_MINUTES": "6"})
+    with clock.travel_to(evening), session_scope(engine) as session:
+        for item in session.execute(select(m.Handoff).where(m.Handoff.status.in_(m.OPEN_HANDOFF))).scalars():
+            item.status = m.HandoffStatus.closed
+        for other in session.execute(select(m.Agent)).scalars():
+            other.last_seen_at = None
+        handoff.touch(session, create_agent(session, f"tarde{next(_ids)}", "Agente Tarde", "clave-segura"))
+        texts = [handoff.queued_text(handoff.request(session, conversation_id=conversation(), channel="sms",
+                                                     reason="requested", settings=office)) for _ in range(3)]
+    closing = f"Nuestro horario de atención termina hoy a las {time_of_day(evening.replace(hour=19, minute=0))}"
+    assert "unos 6 minutos" in texts[0] and closing not in texts[0]  # 18:56: still open
+    assert "unos 18 minutos" in texts[2] and closing in texts[2] and "te llamamos" in texts[2]  # 19:08: closed by then

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import httpx
 import pytest
@@ -86,3 +87,29 @@ def test_repeated_wrong_passwords_lock_that_name_only(product, web):
         assert locked.status_code == 429 and "Demasiados intentos" in locked.text
         assert client.get("/console/api/queue").status_code == 401
         assert attempt("camila", "camila-demo").status_code == 303  # others are not locked out
+
+
+def test_supervisors_see_the_outages_whose_estimate_passed(product, signed_in):
+    from sqlalchemy import select
+
+    from bot import clock
+    from bot.db import models as m
+    from bot.db.engine import engine_for, session_scope
+
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        zone = session.execute(select(m.Zone).where(m.Zone.code == "ZN-09")).scalar_one()  # Fontibón: no seeded outage
+        outage = m.Outage(kind=m.OutageKind.unplanned, status=m.OutageStatus.active, cause="Falla en un seccionador",
+                          starts_at=clock.now() - dt.timedelta(hours=3),
+                          estimated_restoration_at=clock.now() - dt.timedelta(minutes=75))
+        outage.areas.append(m.OutageArea(zone_id=zone.id))
+        session.add(outage)
+        session.flush()
+        outage_id = outage.id
+    try:
+        page = signed_in("sofia", "sofia-demo").get("/console/dashboard")
+        assert page.status_code == 200
+        assert f"Corte {outage_id} · Fontibón · Falla en un seccionador" in page.text
+        assert "vencido hace 1 h 15 min: el centro de control debe actualizarlo" in page.text
+    finally:
+        with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+            session.get(m.Outage, outage_id).status = m.OutageStatus.restored

@@ -131,3 +131,26 @@ def test_kpis_by_api_are_the_dashboard_figures(service, engine):
     assert response.json()["period"] == {"from": params["from"], "to": params["to"], "channel": "sms", "every": "day"}
     assert service.get("/api/v1/kpis", params={"from": "2026-12-01", "to": "2026-11-01"}).status_code == 422
     assert service.get("/api/v1/kpis", params={"from": "ayer", "to": "hoy"}).status_code == 422
+
+
+def test_an_outage_whose_estimate_passed_is_listed_as_owing_a_new_one_until_the_oms_gives_it(service, neighbourhood):
+    eta = clock.now() + dt.timedelta(hours=1)
+    created = service.post("/api/v1/outages", json={"cause": "Falla en un seccionador", "zones": [neighbourhood.zone_code],
+                                                    "estimated_restoration_at": eta.isoformat()}).json()
+
+    def owing():
+        response = service.get("/api/v1/outages", params={"estimate_expired": "true"})
+        assert response.status_code == 200
+        return {o["id"]: o for o in response.json()["outages"]}
+
+    assert created["id"] not in owing() and created["estimate_expired_at"] is None
+    with clock.travel_to(eta + dt.timedelta(minutes=30)):  # the estimate passes; the power is still out
+        listed = owing()[created["id"]]
+        assert dt.datetime.fromisoformat(listed["estimate_expired_at"]) == eta + dt.timedelta(minutes=30)
+        later = (clock.now() + dt.timedelta(hours=2)).isoformat()
+        patched = service.patch(f"/api/v1/outages/{created['id']}", json={"estimated_restoration_at": later})
+        assert patched.status_code == 200 and patched.json()["estimate_expired_at"] is None
+        assert created["id"] not in owing()
+        active = {o["id"] for o in service.get("/api/v1/outages").json()["outages"]}
+        assert created["id"] in active
+    assert service.get("/api/v1/outages", headers={"X-API-Key": ""}).status_code == 401

@@ -61,6 +61,7 @@ def production(tmp_path_factory, twilio_api):
         "LUZ_RASA_CREDENTIALS": "credentials.dev.yml",
     }
     env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.pop("LUZ_CLOCK_OFFSET", None)  # production runs on the real time (it refuses a moved clock)
     subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", "200"], env=env, check=True,
                    cwd=PROJECT_ROOT, capture_output=True)
     log = open(tmp / "product.log", "a")

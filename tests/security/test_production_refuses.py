@@ -14,7 +14,8 @@ PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/luz_never_created"
 
 
 def run_production(tmp_path, **extra):
-    env = {k: v for k, v in os.environ.items() if k not in ("LUZ_ACTION_SECRET", "DATABASE_URL", "TRACKER_STORE_URL")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LUZ_ACTION_SECRET", "DATABASE_URL", "TRACKER_STORE_URL", "LUZ_CLOCK_OFFSET")}
     env.update({"PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": PG, "LUZ_RUN_DIR": str(tmp_path / "run"), **extra})
     return subprocess.run([sys.executable, "-m", "bot", "run", "--profile", "production"], env=env, cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=120)
@@ -73,3 +74,11 @@ def test_the_rest_channel_is_only_in_the_development_credentials():
     assert set(deployed) == set(development) - {"rest"}  # otherwise the same channels
     dockerfile = (PROJECT_ROOT / "deploy" / "Dockerfile").read_text()
     assert "credentials.dev.yml" not in dockerfile
+
+
+def test_a_moved_clock_is_refused_in_production(tmp_path):
+    """LUZ_CLOCK_OFFSET is for tests and demos: in production customers would be told wrong times."""
+    result = run_production(tmp_path, LUZ_ACTION_SECRET="s" * MIN_LENGTH, LUZ_CLOCK_OFFSET="3600")
+    assert result.returncode == 1
+    [line] = [line for line in result.stderr.splitlines() if "LUZ_CLOCK_OFFSET" in line]
+    assert "tests and demos only" in line and not (tmp_path / "run").exists()
