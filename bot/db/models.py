@@ -553,7 +553,7 @@ class Survey(Base):
     score: Mapped[Optional[int]] = Column(Integer)
     asked_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
     answered_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
-    # True when migration 0010 inverted the score: answered on WhatsApp or SMS while "5" was taken for the fifth
+    # True when migration 0009 inverted the score: answered on WhatsApp or SMS while "5" was taken for the fifth
     # option (muy mala); presumed typed as a number, which cannot be told from a word (docs/kpis.md).
     score_corrected: Mapped[bool] = Column(Boolean, nullable=False, default=False, server_default=false())
 

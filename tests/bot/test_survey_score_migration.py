@@ -1,4 +1,4 @@
-"""Migration 0010 on SQLite: survey scores stored upside down on WhatsApp and SMS are turned right side up
+"""Migration 0009 on SQLite: survey scores stored upside down on WhatsApp and SMS are turned right side up
 (surveys and the events the KPIs read), nothing else moves, and the downgrade puts back exactly what it changed."""
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_scores_answered_on_numbered_channels_are_inverted_and_flagged_and_the_d
                 {"id": id_, "at": ASKED, "kind": kind, "channel": channel, "conversation": conversation,
                  "value": value, "text": note})
 
-    upgrade(url, "0010")
+    upgrade(url, "0009")
     assert rows(engine, "SELECT id, score, score_corrected FROM surveys ORDER BY id") == [
         (1, 1, 1), (2, 5, 1), (3, 2, 1), (4, 4, 1),  # WhatsApp and SMS: 6 - score
         (5, 3, 0),  # a 3 is a 3 either way

@@ -111,14 +111,14 @@ def test_an_agent_serves_a_whatsapp_customer_from_the_console(product, twilio_ap
     transcript.locator(".msg.note", has_text="ajuste de la lectura estimada").wait_for(timeout=10000)
     agent.screenshot(path=str(SCREENSHOTS / "console-conversation.png"), full_page=True)
 
-    # The agent closes: the customer gets the survey, answers "1" (Excelente), and Luz answers again.
+    # The agent closes: the customer gets the survey, answers "5" (Excelente, as numbered), and Luz answers again.
     before = len(twilio_api.matching(lambda r: r["to"] == ADDRESS))
     agent.fill("textarea[name=resolution]", "Se explicó la lectura estimada; se ajusta en la próxima factura.")
     agent.click("button:has-text('Cerrar y devolver a Luz')")
     agent.wait_for_url("**/console?aviso=cerrada")
     survey = "\n".join(r["body"] for r in sent_to(twilio_api, ADDRESS, before))
-    assert "¿Cómo calificas la atención" in survey and "1. Excelente" in survey
-    assert "¡Gracias por tu calificación!" in customer_says(product, twilio_api, "1")
+    assert "¿Cómo calificas la atención" in survey and "\n5 Excelente\n" in survey and "1. Excelente" not in survey
+    assert "¡Gracias por tu calificación!" in customer_says(product, twilio_api, "5")
     with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
         answered = session.execute(select(m.Survey).join(m.Handoff).where(m.Handoff.conversation_id == PHONE)
                                    .order_by(m.Survey.id.desc())).scalars().first()

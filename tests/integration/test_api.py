@@ -110,7 +110,7 @@ def test_a_resolved_complaint_is_told_and_surveyed_and_the_answer_is_stored(serv
     run_job(service, "complaint_surveys")
     run_job(service, "dispatch")
     survey = sent_to(twilio_api, person.phone)[1]["body"]
-    assert f"atencion de tu reclamo {ticket}" in survey and "1. Excelente" in survey
+    assert f"atencion de tu reclamo {ticket}" in survey and "\n5 Excelente\n" in survey and "1. Excelente" not in survey
     assert "¡Gracias por tu calificación!" in route(person.phone, "5", {}, "sms")[0]["text"]
     with session_scope(engine) as session:
         answered = session.execute(select(m.Survey).where(m.Survey.complaint_id == complaint.id)).scalar_one()

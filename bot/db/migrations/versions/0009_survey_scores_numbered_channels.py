@@ -9,21 +9,21 @@ stored right and cannot be told from a number in the data: see docs/kpis.md. A 3
 Corrected surveys are flagged (`score_corrected`), corrected events carry EVENT_MARK in `text`, so the
 downgrade puts back exactly what it changed. The demo history (conversations "demo-…") is not touched.
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
 
 NUMBERED = ('sms', 'whatsapp')
 INVERTED = (1, 2, 4, 5)
-EVENT_MARK = 'score inverted by migration 0010'
+EVENT_MARK = 'score inverted by migration 0009'
 
 surveys = sa.table('surveys', sa.column('id', sa.Integer), sa.column('channel', sa.String),
                    sa.column('score', sa.Integer), sa.column('answered_at', sa.DateTime),
