@@ -8,7 +8,7 @@ at any instant. Instants are aware and in UTC; ``today()`` and
 In one process a test swaps the clock (``travel_to``). Processes started by
 a test (Rasa, the action server, the web service) follow ``LUZ_CLOCK_OFFSET``:
 seconds added to the real time, so they all tick together at the same
-instant. Production refuses that variable (``bot.production``).
+instant. Production refuses that variable (``bot.ops.production``).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The shared secret between the Rasa server and the action server (``LUZ_ACTION_SECRET``).
 
 Rasa sends it in a header on every call (``endpoints.yml``: ``action_endpoint.headers``); the action
-server refuses any call without it (``bot/action_server.py``), so only Rasa can make it read or change
+server refuses any call without it (``bot/rasa_plugins/action_server.py``), so only Rasa can make it read or change
 a customer's records. The same secret signs the phone a channel proved (a signed Twilio webhook, the
 Telegram contact of the same user): the actions take a phone from a message's metadata only with that
 signature, bound to the conversation, so a tracker or metadata written by anyone else names nobody.
@@ -14,7 +14,7 @@ import secrets
 from typing import Dict, Optional
 
 HEADER = "X-Luz-Action-Secret"
-MIN_LENGTH = 32  # production refuses a shorter secret (bot/production.py)
+MIN_LENGTH = 32  # production refuses a shorter secret (bot/ops/production.py)
 PROOF_KEY = "phone_proof"
 
 

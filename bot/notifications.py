@@ -1,7 +1,7 @@
 """Notifications the utility starts: who is told what, on which channel, and when.
 
 Everything is queued as a ``Notification`` row first (in the caller's
-transaction) and sent later by the dispatcher (``bot/dispatch.py``), so a
+transaction) and sent later by the dispatcher (``bot/jobs/dispatch.py``), so a
 message is never lost with a crash and never sent twice (``dedupe_key``).
 Rules applied here: consent, opt-outs, the customer's preferred channel and
 quiet hours (non-urgent messages wait for the morning).

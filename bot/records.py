@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db import models as m
-from bot.nlu.concepts import fold
+from bot.concepts import fold
 
 
 @dataclass(frozen=True)

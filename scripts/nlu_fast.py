@@ -1,5 +1,5 @@
 """A fast look at the intent model, for trying changes: the same scikit-learn pipeline as
-`bot.nlu.linear_intent_classifier` in stratified 5-fold cross-validation (seeded, unlike Rasa's), and
+`bot.rasa_plugins.nlu.linear_intent_classifier` in stratified 5-fold cross-validation (seeded, unlike Rasa's), and
 its accuracy on any NLU file written apart (a held-out file, or a new set before it is merged).
 
     python -m scripts.nlu_fast                       # seeds 0 and 1, both held-out files
@@ -19,7 +19,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from bot.nlu.linear_intent_classifier import LinearIntentClassifier, build_pipeline
+from bot.rasa_plugins.nlu.linear_intent_classifier import LinearIntentClassifier, build_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 

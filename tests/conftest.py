@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine, make_url
 from bot import clock
 from bot.db.engine import create_engine, engine_for
 from bot.db.migrate import upgrade
-from bot.seed import seed
+from bot.demo.seed import seed
 from bot.settings import LUZ_CLOCK_OFFSET, Settings, get_settings
 
 TEST_CUSTOMERS = 300

@@ -16,14 +16,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot import records
-from bot.charts import consumption_chart
+from bot.web.charts import consumption_chart
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
-from bot.console.views import HERE as CONSOLE_DIR, SignedOut, console_router, signed_out_handler
-from bot.documents import bill_pdf
-from bot.api import api_router
+from bot.web.console.views import HERE as CONSOLE_DIR, SignedOut, console_router, signed_out_handler
+from bot.web.documents import bill_pdf
+from bot.web.api import api_router
 from channels import outbound
-from bot.scheduler import build_scheduler, plan, run_soon
+from bot.jobs.scheduler import build_scheduler, plan, run_soon
 from bot.links import LinkExpired, LinkInvalid, LinkSigner
 from bot.settings import Settings, get_settings
 

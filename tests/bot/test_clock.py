@@ -16,7 +16,7 @@ BOGOTA = ZoneInfo("America/Bogota")
 # Reading the machine's time is allowed only where the machine's time is what is meant.
 ALLOWED = {
     "bot/clock.py": "the one clock",
-    "bot/scheduler.py": "APScheduler runs jobs on the machine's time",
+    "bot/jobs/scheduler.py": "APScheduler runs jobs on the machine's time",
     "scripts/bench.py": "the date a benchmark was measured on",
 }
 

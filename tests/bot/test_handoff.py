@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import handoff, mood
-from bot.console.auth import authenticate, create_agent, hash_password, verify_password
+from bot.web.console.auth import authenticate, create_agent, hash_password, verify_password
 from bot.db import models as m
 from bot.db.engine import session_scope
 from bot.settings import Settings

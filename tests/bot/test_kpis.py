@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import numpy
 import pytest
 
-from bot import kpis, report
+from bot import kpis
+from bot.web import report
 from bot.db import models as m
 from bot.db.engine import session_scope
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, inspect, select
 from bot import records
 from bot.db import models as m
 from bot.db.engine import session_scope
-from bot.demo import DEMO_CUSTOMERS
-from bot.seed import seed
+from bot.demo.customers import DEMO_CUSTOMERS
+from bot.demo.seed import seed
 
 
 def test_migrations_create_every_table(engine):

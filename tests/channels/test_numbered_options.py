@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from actions.requests import ActionAskArrangementMonths
 from bot import handoff, notifications
-from bot.console.auth import create_agent
+from bot.web.console.auth import create_agent
 from bot.db import models as m
 from bot.db.engine import session_scope
 from bot.formatting import money

@@ -134,7 +134,8 @@ def test_an_agent_serves_a_whatsapp_customer_from_the_console(product, twilio_ap
 def test_a_supervisor_sees_the_service_kpis_and_exports_them(product, browser, web, twilio_api):
     import datetime as dt
 
-    from bot import kpis, report
+    from bot import kpis
+    from bot.web import report
 
     page = signed_in_page(browser, web, "sofia", "sofia-demo")
     page.click("a:has-text('Indicadores')")

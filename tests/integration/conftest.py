@@ -20,7 +20,7 @@ import httpx
 import uvicorn
 
 from bot import clock
-from bot.api import create_key
+from bot.web.api import create_key
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from tests.emulators import free_port
@@ -137,7 +137,7 @@ def service(use_database, monkeypatch, twilio_api, telegram_api):
 
 
 def _clear_caches() -> None:
-    from bot.jobs import dispatcher
+    from bot.jobs.tasks import dispatcher
     from channels.outbound import channel
 
     get_settings.cache_clear()

@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from bot.demo import DEMO_API_KEY
+from bot.demo.customers import DEMO_API_KEY
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from bot import clock
 from bot import handoff
 from bot.db import models as m
 from bot.db.engine import session_scope
-from bot.scheduler import build_scheduler
+from bot.jobs.scheduler import build_scheduler
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from bot.settings import get_settings
 from channels import inbox
@@ -164,7 +164,7 @@ def test_a_customer_waiting_too_long_is_updated_and_offered_a_callback(service, 
     with session_scope(engine) as session:
         agent = session.execute(select(m.Agent)).scalars().first()
         if agent is None:
-            from bot.console.auth import create_agent
+            from bot.web.console.auth import create_agent
             agent = create_agent(session, "turno.fila", "Turno Fila", "clave-segura")
         agent.last_seen_at = m.utcnow()
         placed = handoff.request(session, conversation_id=phone, channel="whatsapp", reason="requested",

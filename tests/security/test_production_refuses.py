@@ -5,9 +5,9 @@ import os
 import subprocess
 import sys
 
-from bot import production
+from bot.ops import production
 from bot.internal_auth import MIN_LENGTH
-from bot.production import Topology, production_settings
+from bot.ops.production import Topology, production_settings
 from tests.conftest import PROJECT_ROOT
 
 PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/luz_never_created"

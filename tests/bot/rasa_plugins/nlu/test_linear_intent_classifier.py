@@ -7,8 +7,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.concepts import concept_flags, fold, CONCEPTS
-from bot.nlu.linear_intent_classifier import LinearIntentClassifier
+from bot.concepts import concept_flags, fold, CONCEPTS
+from bot.rasa_plugins.nlu.linear_intent_classifier import LinearIntentClassifier
 
 EXAMPLES = {
     "subscribe_alerts": ["quiero recibir alertas", "activen los avisos", "suscribirme a notificaciones",

@@ -11,8 +11,8 @@ from sqlalchemy import event, select
 
 from bot.db import models as m
 from bot.db.engine import session_scope
-from bot.kpi_broker import KpiEventBroker
-from bot.tracker_store import SQLTrackerStore
+from bot.rasa_plugins.event_broker import KpiEventBroker
+from bot.rasa_plugins.tracker_store import SQLTrackerStore
 from tests.conftest import PROJECT_ROOT
 
 

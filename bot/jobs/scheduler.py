@@ -20,14 +20,14 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 RECURRING = {  # id: (job, trigger, trigger arguments)
-    "dispatch": ("bot.jobs:dispatch_notifications", "interval", {"seconds": 5}),
-    "queue": ("bot.jobs:watch_queue", "interval", {"seconds": 5}),
-    "bill_reminders": ("bot.jobs:remind_bills", "cron", {"hour": 9, "minute": 0}),
-    "deadlines": ("bot.jobs:watch_deadlines", "interval", {"minutes": 30}),
-    "complaint_surveys": ("bot.jobs:survey_resolved_complaints", "interval", {"minutes": 5}),
-    "expired_estimates": ("bot.jobs:watch_estimates", "interval", {"minutes": 5}),
+    "dispatch": ("bot.jobs.tasks:dispatch_notifications", "interval", {"seconds": 5}),
+    "queue": ("bot.jobs.tasks:watch_queue", "interval", {"seconds": 5}),
+    "bill_reminders": ("bot.jobs.tasks:remind_bills", "cron", {"hour": 9, "minute": 0}),
+    "deadlines": ("bot.jobs.tasks:watch_deadlines", "interval", {"minutes": 30}),
+    "complaint_surveys": ("bot.jobs.tasks:survey_resolved_complaints", "interval", {"minutes": 5}),
+    "expired_estimates": ("bot.jobs.tasks:watch_estimates", "interval", {"minutes": 5}),
 }
-ONE_OFF = {"planned": "bot.jobs:notify_planned", "restoration": "bot.jobs:notify_restoration"}
+ONE_OFF = {"planned": "bot.jobs.tasks:notify_planned", "restoration": "bot.jobs.tasks:notify_restoration"}
 
 
 def build_scheduler(settings: Settings) -> AsyncIOScheduler:

@@ -1,7 +1,7 @@
 """Drains Rasa's events from RabbitMQ into the KPI events (the production profile's broker).
 
 Rasa's Pika broker publishes every tracker event to a durable queue; this
-consumer keeps the ones the KPIs count (``bot.kpi_broker.rows_for``) and
+consumer keeps the ones the KPIs count (``bot.rasa_plugins.event_broker.rows_for``) and
 acknowledges a batch only after it is written, so nothing is lost when it
 stops or the database is briefly away.
 """
@@ -15,7 +15,7 @@ import signal
 
 import aio_pika
 
-from bot.kpi_broker import rows_for, write
+from bot.rasa_plugins.event_broker import rows_for, write
 from bot.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """The sign-in throttle counts failures per name within a window and forgets them afterwards."""
-from bot.console.throttle import SignInThrottle
+from bot.web.console.throttle import SignInThrottle
 
 
 def test_a_name_waits_after_the_limit_and_may_try_again_once_the_window_passes():

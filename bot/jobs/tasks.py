@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot import handoff, notifications, restoration
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
-from bot.dispatch import Dispatcher
+from bot.jobs.dispatch import Dispatcher
 from bot.settings import Settings, get_settings
 from channels import outbound
 

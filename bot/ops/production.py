@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot import internal_auth
 from bot.settings import LUZ_ACTION_SECRET, LUZ_CLOCK_OFFSET, PROJECT_ROOT, Settings
-from bot.supervisor import Child, python
+from bot.ops.supervisor import Child, python
 
 TEMPLATES = PROJECT_ROOT / "deploy" / "templates"
 

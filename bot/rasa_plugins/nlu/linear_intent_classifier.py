@@ -3,7 +3,7 @@
 Why not DIET: with a few thousand examples and no pretrained Spanish vectors, a linear model on TF-IDF
 n-grams generalises better (5-fold cross-validation 0.90 against DIET's 0.80-0.88 on the same data, see
 docs/nlu.md), trains in seconds instead of minutes and answers in about a millisecond. Character
-n-grams absorb typos, missing accents and SMS shorthand; `bot.nlu.concepts` adds what n-grams miss
+n-grams absorb typos, missing accents and SMS shorthand; `bot.concepts` adds what n-grams miss
 (negation of a subscription, "no electricity" phrasings). Probabilities are calibrated (Platt scaling
 over internal folds) so the FallbackClassifier's threshold keeps its meaning.
 """
@@ -28,7 +28,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from bot.nlu.concepts import concept_flags
+from bot.concepts import concept_flags
 
 logger = logging.getLogger(__name__)
 

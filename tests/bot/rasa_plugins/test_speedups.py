@@ -15,7 +15,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-import bot.rasa_speedups
+import bot.rasa_plugins.speedups
 from tests.conftest import PROJECT_ROOT
 from tests.emulators import free_port
 
@@ -81,9 +81,9 @@ async def test_calls_to_the_action_server_share_a_connection_and_survive_its_res
         assert len(second) == 1 and second != first
 
         # Idle longer than 2 s: not used again (the server may be about to close it), a new one is opened.
-        await asyncio.sleep(bot.rasa_speedups.IDLE_CONNECTION_SECONDS + 0.5)
+        await asyncio.sleep(bot.rasa_plugins.speedups.IDLE_CONNECTION_SECONDS + 0.5)
         await _ask(endpoint)
         assert second.isdisjoint(_connections_to(port)) and len(_connections_to(port)) == 1
     finally:
         _stop(server)
-        await bot.rasa_speedups.close_sessions()
+        await bot.rasa_plugins.speedups.close_sessions()

@@ -12,7 +12,7 @@ objects. Rasa also runs these queries inside its event loop, so every other conv
 commit; here they run in a worker thread. On SQLite (the embedded profile) the file is put in WAL
 mode, as the records database is, so a commit does not wait for the disk.
 
-Same tables, same rows, same broker messages: ``type: bot.tracker_store.SQLTrackerStore`` in
+Same tables, same rows, same broker messages: ``type: bot.rasa_plugins.tracker_store.SQLTrackerStore`` in
 endpoints.yml replaces ``type: SQL`` and nothing else changes.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
 
-import bot.rasa_speedups  # noqa: F401 - the Rasa server loads this module: its speed-ups come with it
+import bot.rasa_plugins.speedups  # noqa: F401 - the Rasa server loads this module: its speed-ups come with it
 from bot.db.engine import create_engine
 
 logger = logging.getLogger(__name__)

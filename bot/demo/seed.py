@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from bot import clock
 from bot.db import models as m
 from bot.db.engine import session_scope
-from bot.demo import DEMO_CUSTOMERS
+from bot.demo.customers import DEMO_CUSTOMERS
 from bot.tickets import business_days_after
 
 MONTHS = 24

@@ -30,7 +30,7 @@ DEV_CREDENTIALS = "credentials.dev.yml"
 def _db(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db.engine import create_engine
     from bot.db.migrate import upgrade
-    from bot import seed
+    from bot.demo import seed
 
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +44,7 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         report = seed.seed(engine, seed=settings.seed, customers=args.customers, timezone=settings.timezone)
         _demo_agents(engine)
-        from bot.history import seed_history
+        from bot.demo.history import seed_history
 
         seed_history(engine, seed=settings.seed, timezone=settings.timezone)
         print(
@@ -56,13 +56,13 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo_agents(engine) -> None:
-    from bot.console.auth import create_agent
+    from bot.web.console.auth import create_agent
     from bot.db import models as m
     from bot.db.engine import session_scope
-    from bot.demo import DEMO_AGENTS
+    from bot.demo.customers import DEMO_AGENTS
 
-    from bot.api import create_key
-    from bot.demo import DEMO_API_KEY
+    from bot.web.api import create_key
+    from bot.demo.customers import DEMO_API_KEY
 
     with session_scope(engine) as session:
         for demo in DEMO_AGENTS:
@@ -76,7 +76,7 @@ def _agent(args: argparse.Namespace, settings: Settings) -> int:
 
     from sqlalchemy import select
 
-    from bot.console.auth import create_agent, hash_password
+    from bot.web.console.auth import create_agent, hash_password
     from bot.db import models as m
     from bot.db.engine import engine_for, session_scope
 
@@ -124,7 +124,7 @@ def _agent(args: argparse.Namespace, settings: Settings) -> int:
 def _apikey(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import select
 
-    from bot.api import create_key
+    from bot.web.api import create_key
     from bot.db import models as m
     from bot.db.engine import engine_for, session_scope
 
@@ -153,7 +153,7 @@ def _apikey(args: argparse.Namespace, settings: Settings) -> int:
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     from bot import kpis
     from bot.db.engine import engine_for, session_scope
-    from bot.report import month_range, write_report
+    from bot.web.report import month_range, write_report
 
     try:
         start, end = month_range(args.month)
@@ -170,7 +170,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot import internal_auth
     from bot.settings import LUZ_ACTION_SECRET
-    from bot.supervisor import Child, Supervisor, python
+    from bot.ops.supervisor import Child, Supervisor, python
 
     if not MODEL.exists():
         print(f"No hay modelo entrenado en {MODEL}. Ejecuta `make run` (entrena si hace falta).", file=sys.stderr)
@@ -223,9 +223,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_production() -> int:
-    from bot import production
+    from bot.ops import production
     from bot.db.migrate import upgrade
-    from bot.supervisor import Supervisor
+    from bot.ops.supervisor import Supervisor
 
     settings = production.production_settings()
     found = production.problems(settings)
@@ -246,19 +246,19 @@ def _run_production() -> int:
 
 
 def _action_server(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.action_server import run
+    from bot.rasa_plugins.action_server import run
 
     return run(args.port or settings.action_port, args.host, str(settings.action_secret))
 
 
 def _kpi_consumer(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.kpi_consumer import main as consume
+    from bot.rasa_plugins.kpi_consumer import main as consume
 
     return consume()
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.chat import chat
+    from bot.ops.chat import chat
 
     chat(f"http://127.0.0.1:{settings.rasa_port}", args.phone)
     return 0
@@ -267,7 +267,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 def _telegram(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from bot import telegram_tools
+    from bot.ops import telegram_tools
 
     if args.telegram_command == "set-webhook":
         print(f"Webhook de Telegram: {asyncio.run(telegram_tools.set_webhook(settings))}")
@@ -285,7 +285,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     db.add_argument("--customers", type=int, default=2000, help="clientes a generar (seed)")
     run = commands.add_parser("run", help="inicia el servidor de acciones, el servidor Rasa y el servicio web")
     run.add_argument("--profile", choices=["embedded", "production"], default="embedded",
-                     help="production: PostgreSQL, Redis, RabbitMQ, réplicas tras nginx (bot/production.py)")
+                     help="production: PostgreSQL, Redis, RabbitMQ, réplicas tras nginx (bot/ops/production.py)")
     action = commands.add_parser("action-server", help="el servidor de acciones solo (pide LUZ_ACTION_SECRET)")
     action.add_argument("--port", type=int, default=None, help="puerto (ACTION_PORT por omisión)")
     action.add_argument("--host", default="127.0.0.1", help="interfaz (0.0.0.0 solo en un contenedor)")

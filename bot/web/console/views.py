@@ -25,12 +25,13 @@ from zoneinfo import ZoneInfo
 
 from bot import clock
 from bot import handoff as queue
-from bot import kpis, report, restoration
+from bot import kpis, restoration
+from bot.web import report
 from bot import transcript
-from bot.console import auth
-from bot.console.customer_context import customer_context
-from bot.console.throttle import SignInThrottle
-from bot.kpi_charts import CHARTS
+from bot.web.console import auth
+from bot.web.console.customer_context import customer_context
+from bot.web.console.throttle import SignInThrottle
+from bot.web.kpi_charts import CHARTS
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.formatting import moment

@@ -1,0 +1,1 @@
+"""Luz's NLU components for Rasa's pipeline (named in ``config.yml``)."""
