@@ -15,7 +15,7 @@ from actions.replies import Reply
 from bot import records
 from bot.db import models as m
 from bot.formatting import day, first_name, kwh, mask_address, money, month, short_month
-from bot.concepts import fold
+from bot.text import fold
 
 NEXT_STEPS = [("Pagar", "/pay_bill"), ("Copia de la factura", "/request_bill_copy"), ("Nada más", "/thank")]
 

@@ -1,7 +1,6 @@
 """Complaints: file one with its regulatory deadline, and follow the ones filed."""
 from __future__ import annotations
 
-import unicodedata
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
@@ -17,6 +16,7 @@ from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, records
 from bot.db import models as m
 from bot.formatting import day
+from bot.text import fold
 
 CATEGORIES = {
     "facturacion": "Facturación o cobros",
@@ -41,13 +41,9 @@ STATUS_WORDS = {
 }
 
 
-def _plain(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
-
-
 def category_of(text: str) -> str | None:
     """The category a customer meant, from a button payload, a number or their words."""
-    plain = _plain(text).strip()
+    plain = fold(text).strip()
     if plain in CATEGORIES:
         return plain
     if plain.isdigit() and 1 <= int(plain) <= len(CATEGORIES):

@@ -17,7 +17,7 @@ from actions.replies import Reply
 from actions.safety import GuardedAction
 from bot import records
 from bot.formatting import mask_address
-from bot.concepts import fold
+from bot.text import fold
 
 # How each intent reads on a suggestion button.
 INTENT_LABELS = {

@@ -25,7 +25,7 @@ from actions.safety import GuardedAction, GuardedFormValidation
 from bot import records
 from bot.db import models as m
 from bot.formatting import mask_address
-from bot.concepts import fold
+from bot.text import fold
 
 MAX_FAILURES = 3
 GUESS_WINDOW = dt.timedelta(hours=24)

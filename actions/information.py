@@ -17,7 +17,7 @@ from actions.replies import Reply
 from actions.safety import GuardedAction
 from bot import records
 from bot.formatting import decimal_es, kwh, money, month
-from bot.concepts import fold
+from bot.text import fold
 
 OFFICES = (
     ("Sede principal Chapinero", "Calle 57 # 9-31, Bogotá", "lunes a viernes de 7:00 a. m. a 5:00 p. m. y sábados de 8:00 a. m. a 12:00 m."),

@@ -22,7 +22,8 @@ from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, clock, records, restoration
 from bot.db import models as m
 from bot.formatting import mask_address, moment, time_of_day
-from bot.concepts import PATTERNS, fold
+from bot.concepts import PATTERNS
+from bot.text import fold
 
 PLANNED_HORIZON_DAYS = 14
 SAFETY_INSTRUCTIONS = (

@@ -21,7 +21,8 @@ from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, records
 from bot.db import models as m
 from bot.formatting import decimal_es, kwh, money
-from bot.concepts import PATTERNS, fold
+from bot.concepts import PATTERNS
+from bot.text import fold
 from bot.phones import to_e164
 
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
@@ -17,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.replies import Reply
+from bot.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,8 @@ CANCEL_WORDS = {
 
 
 def _plain(text: str) -> str:
-    text = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
+    """Folded, with "¡", "!", "." and "," as spaces and one space between words: how stop words are compared."""
+    text = fold(text)
     return " ".join(text.replace("¡", " ").replace("!", " ").replace(".", " ").replace(",", " ").split())
 
 

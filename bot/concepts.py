@@ -9,16 +9,11 @@ utility's vocabulary, not from the training examples; keep them general when you
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Dict, Iterable, List, Pattern
 
 import numpy as np
 
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Cuándo VUELVE" -> "cuando vuelve"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+from bot.text import fold
 
 
 CONCEPTS: Dict[str, str] = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import List, Optional
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from bot import events, records
 from bot.db import models as m
 from bot.formatting import time_of_day
 from bot.settings import Settings
+from bot.text import normalise
 
 PRIORITY_HAZARD, PRIORITY_MEDICAL, PRIORITY_NORMAL = 0, 1, 2
 PRIORITY_LABELS = {PRIORITY_HAZARD: "Emergencia", PRIORITY_MEDICAL: "Electrodependiente", PRIORITY_NORMAL: "Normal"}
@@ -31,12 +31,6 @@ ONLINE_WINDOW = dt.timedelta(minutes=2)
 SURVEY_WINDOW = dt.timedelta(hours=24)
 EXIT_WORDS = {"salir", "volver al asistente", "volver con luz", "hablar con luz", "volver al bot", "salir de la fila"}
 DAY_NAMES = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents, no punctuation at the ends: how exit words and scores are compared."""
-    plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
-    return re.sub(r"\s+", " ", plain).strip(" .!¡?¿,;")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ exclamation marks.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from bot.text import fold
 
 STRONG = re.compile(
     r"\b("
@@ -22,12 +23,8 @@ STRONG = re.compile(
 )
 
 
-def _plain(text: str) -> str:
-    return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
-
-
 def upset(text: str) -> bool:
-    if STRONG.search(_plain(text)):
+    if STRONG.search(fold(text)):
         return True
     letters = [ch for ch in text if ch.isalpha()]
     shouting = len(letters) >= 12 and sum(ch.isupper() for ch in letters) / len(letters) > 0.8

@@ -19,6 +19,7 @@ from bot import cases, events, records, restoration
 from bot.db import models as m
 from bot.formatting import day, first_name, mask_address, money, month, moment, time_of_day
 from bot.settings import Settings
+from bot.text import normalise
 
 YES = {"si", "sí", "ya", "si ya", "si ya volvio", "ya volvio", "ya tengo luz", "si, ya tengo luz", "/affirm", "restored:yes"}
 NO = {"no", "todavia no", "aun no", "no, sigo sin luz", "sigo sin luz", "no tengo luz", "/deny", "restored:no"}
@@ -230,8 +231,6 @@ def planned_notice(session: Session, outage: m.Outage, hours_before: int, settin
 def answer_restoration(session: Session, address: str, text: str, channel: str,
                        now: Optional[dt.datetime] = None) -> Optional[str]:
     """A yes/no to "did your power come back?"; a "no" opens an outage report. None when not such an answer."""
-    from bot.handoff import normalise
-
     now = now or m.utcnow()
     plain = normalise(text)
     if plain not in YES and plain not in NO:

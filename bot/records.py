@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db import models as m
-from bot.concepts import fold
+from bot.text import fold
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.concepts import fold
+from bot.text import fold
 from tests.conftest import PROJECT_ROOT
 
 CONTRACT = PROJECT_ROOT.parent / "shared" / "spec" / "intents.yml"

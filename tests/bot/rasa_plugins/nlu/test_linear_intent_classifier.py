@@ -7,7 +7,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.concepts import concept_flags, fold, CONCEPTS
+from bot.concepts import concept_flags, CONCEPTS
+from bot.text import fold
 from bot.rasa_plugins.nlu.linear_intent_classifier import LinearIntentClassifier
 
 EXAMPLES = {
