@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Optional
+from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -70,7 +70,7 @@ def file_complaint(
 
 def request_service(
     session: Session, *, kind: str, channel: str, account: Optional[m.Account] = None,
-    customer_id: Optional[int] = None, details: Optional[dict] = None,
+    customer_id: Optional[int] = None, details: Optional[Dict[str, Any]] = None,
 ) -> m.ServiceRequest:
     request = m.ServiceRequest(
         kind=kind, channel=channel, account_id=account.id if account else None,

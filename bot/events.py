@@ -7,7 +7,7 @@ channels' hot path, and never raises: a lost metric must not cost a reply.
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ BILLING_INTENTS = ("check_balance", "high_bill_inquiry", "request_bill_copy", "p
                    "payment_arrangement", "consumption_history")
 
 
-def record(session: Session, kind: str, **fields) -> m.InteractionEvent:
+def record(session: Session, kind: str, **fields: Any) -> m.InteractionEvent:
     if fields.get("text"):
         fields["text"] = str(fields["text"])[:300]
     event = m.InteractionEvent(kind=kind, **{k: v for k, v in fields.items() if v is not None})
@@ -27,7 +27,7 @@ def record(session: Session, kind: str, **fields) -> m.InteractionEvent:
     return event
 
 
-def record_now(database_url: str, kind: str, **fields) -> None:
+def record_now(database_url: str, kind: str, **fields: Any) -> None:
     try:
         with session_scope(engine_for(database_url)) as session:
             record(session, kind, **fields)

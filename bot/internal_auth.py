@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 HEADER = "X-Luz-Action-Secret"
 MIN_LENGTH = 32  # production refuses a shorter secret (bot/ops/production.py)
@@ -33,7 +33,7 @@ def phone_proof(secret: str, sender_id: str, phone: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def sign_phone(secret: str, sender_id: str, metadata: Dict) -> Dict:
+def sign_phone(secret: str, sender_id: str, metadata: Dict[str, Any]) -> Dict[str, Any]:
     """The channel's metadata with the proof of its phone (for this conversation) added; unchanged without one."""
     phone = metadata.get("phone")
     if not secret or not phone:

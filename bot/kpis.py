@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter, defaultdict
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,6 +20,9 @@ from bot.events import BILLING_INTENTS
 
 CHANNELS = ("whatsapp", "sms", "telegram", "rest")
 
+
+ByKind = Dict[str, List[m.InteractionEvent]]  # the period's events by kind
+Figures = Dict[str, Any]  # a section's figures, as JSON
 
 def percentile(values: Sequence[float], q: float) -> Optional[float]:
     """Linear interpolation between closest ranks (as spreadsheets and numpy do); None without values."""
@@ -59,7 +62,7 @@ def events_between(session: Session, start: dt.date, end: dt.date, timezone: str
 
 
 def compute(session: Session, start: dt.date, end: dt.date, timezone: str, channel: Optional[str] = None,
-            every: str = "day", now: Optional[dt.datetime] = None) -> Dict:
+            every: str = "day", now: Optional[dt.datetime] = None) -> Figures:
     rows = events_between(session, start, end, timezone, channel)
     zone = ZoneInfo(timezone)
     by_kind: Dict[str, List[m.InteractionEvent]] = defaultdict(list)
@@ -81,7 +84,7 @@ def _latencies(rows: Iterable[m.InteractionEvent]) -> List[float]:
     return [row.latency_ms for row in rows if row.latency_ms is not None]
 
 
-def _responsiveness(by_kind) -> Dict:
+def _responsiveness(by_kind: ByKind) -> Figures:
     replies = _latencies(by_kind["reply_sent"])
     waits = [ms / 1000 for ms in _latencies(by_kind["handoff_taken"])]
     first = [ms / 1000 for ms in _latencies(by_kind["agent_first_response"])]
@@ -95,7 +98,7 @@ def _responsiveness(by_kind) -> Dict:
     }
 
 
-def _containment(by_kind) -> Dict:
+def _containment(by_kind: ByKind) -> Figures:
     conversations = {row.conversation_id for row in by_kind["message_received"]}
     handed = {row.conversation_id for row in by_kind["handoff_queued"]} & conversations
     understood = by_kind["intent"]
@@ -109,7 +112,7 @@ def _containment(by_kind) -> Dict:
     }
 
 
-def _billing(by_kind) -> Dict:
+def _billing(by_kind: ByKind) -> Figures:
     billing = [row for row in by_kind["intent"] if row.intent in BILLING_INTENTS]
     inquiries: Dict[str, dt.datetime] = {}
     for row in by_kind["intent"]:
@@ -126,7 +129,7 @@ def _billing(by_kind) -> Dict:
     }
 
 
-def _complaints(session: Session, by_kind, now: dt.datetime) -> Dict:
+def _complaints(session: Session, by_kind: ByKind, now: dt.datetime) -> Figures:
     filed = Counter((row.category or "").split(":", 1)[1] for row in by_kind["ticket_created"]
                     if (row.category or "").startswith("complaint:"))
     resolved = by_kind["ticket_resolved"]
@@ -143,7 +146,7 @@ def _complaints(session: Session, by_kind, now: dt.datetime) -> Dict:
     }
 
 
-def _satisfaction(by_kind, agents: Dict[int, str]) -> Dict:
+def _satisfaction(by_kind: ByKind, agents: Dict[int, str]) -> Figures:
     answers = by_kind["survey_answered"]
     scores = [row.value for row in answers if row.value]
     per_channel: Dict[str, List[int]] = defaultdict(list)
@@ -161,8 +164,8 @@ def _satisfaction(by_kind, agents: Dict[int, str]) -> Dict:
     }
 
 
-def _channels(by_kind, zone: ZoneInfo, every: str) -> Dict:
-    mix: Dict[str, Counter] = defaultdict(Counter)
+def _channels(by_kind: ByKind, zone: ZoneInfo, every: str) -> Figures:
+    mix: Dict[str, Counter[str]] = defaultdict(Counter)
     for row in by_kind["message_received"]:
         mix[bucket(row.at.astimezone(zone).date(), every).isoformat()][row.channel or "—"] += 1
     totals = Counter(row.channel or "—" for row in by_kind["message_received"])
@@ -175,7 +178,7 @@ def _channels(by_kind, zone: ZoneInfo, every: str) -> Dict:
     }
 
 
-def flatten(figures: Dict) -> List[tuple]:
+def flatten(figures: Figures) -> List[Tuple[str, str, Any]]:
     """(section, figure, value) rows, for CSV."""
     rows = []
     for section, values in figures.items():

@@ -60,7 +60,7 @@ def opted_out(session: Session, channel: str, address: str) -> bool:
 
 def enqueue(
     session: Session, *, kind: str, dedupe_key: str, customer: m.Customer, body: str, settings: Settings,
-    now: Optional[dt.datetime] = None, account: Optional[m.Account] = None, buttons: Optional[List[Dict]] = None,
+    now: Optional[dt.datetime] = None, account: Optional[m.Account] = None, buttons: Optional[List[Dict[str, str]]] = None,
     urgent: bool = False, needs_consent: bool = True, not_before: Optional[dt.datetime] = None,
     expires_at: Optional[dt.datetime] = None, variables: Optional[Dict[str, str]] = None, outage: Optional[m.Outage] = None,
 ) -> Optional[m.Notification]:
@@ -93,7 +93,7 @@ def enqueue(
     return notification
 
 
-def delivery_update(session, provider_id: str, status: str, error_code: Optional[str]) -> None:
+def delivery_update(session: Session, provider_id: str, status: str, error_code: Optional[str]) -> None:
     """A provider's status callback, applied to the notification it belongs to."""
     item = session.execute(select(m.Notification).where(m.Notification.provider_id == provider_id)).scalar_one_or_none()
     if item is None:

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -75,8 +75,10 @@ def holder_id_ends_with(session: Session, account: m.Account, last_digits: str) 
 
 def second_factor_failures(session: Session, account: m.Account, sender: str, since: dt.datetime) -> Tuple[int, int]:
     """Wrong second-factor answers since ``since``: for this account (from anyone), and from this sender."""
-    count = lambda *where: session.execute(  # noqa: E731
-        select(func.count()).select_from(m.SecondFactorFailure).where(m.SecondFactorFailure.at >= since, *where)).scalar_one()
+    def count(*where: Any) -> int:
+        return int(session.execute(select(func.count()).select_from(m.SecondFactorFailure)
+                                   .where(m.SecondFactorFailure.at >= since, *where)).scalar_one())
+
     return count(m.SecondFactorFailure.account_id == account.id), count(m.SecondFactorFailure.sender == sender)
 
 

@@ -82,11 +82,11 @@ class Replies:
 
         def record(item: Dict) -> None:
             original(item)
-            future = self.waiting.pop(item.get("to"), None)
+            future = self.waiting.pop(str(item.get("to")), None)
             if future is not None:
-                loop.call_soon_threadsafe(lambda: future.done() or future.set_result(time.perf_counter()))
+                loop.call_soon_threadsafe(lambda: None if future.done() else future.set_result(time.perf_counter()))
 
-        emulator.record = record
+        emulator.record = record  # type: ignore[method-assign]  # listen to what the emulator records
 
     def expect(self, address: str) -> asyncio.Future:
         future = self.loop.create_future()
@@ -99,7 +99,8 @@ class MemoryWatch(threading.Thread):
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peaks, self.running = pid, {}, True
+        self.pid, self.running = pid, True
+        self.peaks: Dict[str, float] = {}
 
     @staticmethod
     def label(process: psutil.Process) -> str:
@@ -438,8 +439,8 @@ def report(results: List[Result], args, load_average: str) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
-        comparable = floor and floor.throughput and r is not floor and r.rate is None
-        share = f"{r.throughput / floor.throughput * 100:.0f} %" if comparable else "—"
+        comparable = floor is not None and floor.throughput and r is not floor and r.rate is None
+        share = f"{r.throughput / floor.throughput * 100:.0f} %" if floor is not None and comparable else "—"
         lines.append(f"| {r.name} | {r.messages} | {r.errors} | {r.throughput:.1f} | {r.pct(50):.0f} | "
                      f"{r.pct(95):.0f} | {r.pct(99):.0f} | {share} |")
     lines += ["", "CPU per reply, in milliseconds of one core, by process (the load generator and the Twilio emulator "

@@ -4,6 +4,7 @@ Run `python scripts/generate_rules.py` after adding a journey or a form; the
 output is committed so training needs nothing but the data folder.
 """
 from pathlib import Path
+from typing import Any, Dict
 
 import yaml
 
@@ -83,7 +84,7 @@ def rules():
     for intent, actions in OPEN_JOURNEYS.items():
         out.append({"rule": intent, "steps": steps_for(intent, actions)})
     for form, submit in FORMS.items():
-        done = {
+        done: Dict[str, Any] = {
             "rule": f"{form} done", "condition": [{"active_loop": form}],
             "steps": [{"action": form}, {"active_loop": None}, {"slot_was_set": [{"requested_slot": None}]}, {"action": submit}],
         }

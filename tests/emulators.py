@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, TypeVar
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -53,6 +53,9 @@ def free_port() -> int:
     return free_ports(1)
 
 
+
+E = TypeVar("E", bound="Emulator")
+
 class Emulator:
     def __init__(self) -> None:
         self.port = free_port()
@@ -68,7 +71,7 @@ class Emulator:
         with self._lock:
             self.received.append(item)
 
-    def start(self) -> "Emulator":
+    def start(self: E) -> E:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started and time.monotonic() < deadline:

@@ -1,15 +1,22 @@
-"""Engines and sessions, built on demand from a URL (never at import time)."""
+"""Engines and sessions, built on demand from a URL (never at import time).
+
+Async code (the web service, the jobs) does its database work with ``in_thread``: the work runs
+in a worker thread inside one transaction, so a slow query never blocks the event loop.
+"""
 from __future__ import annotations
 
+import asyncio
 import warnings
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine as sa_create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
+
+T = TypeVar("T")
 
 
 def create_engine(url: str) -> Engine:
@@ -26,7 +33,7 @@ def create_engine(url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # pragma: no cover - trivial
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -64,3 +71,18 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def in_session(engine: Engine, work: Callable[[Session], T]) -> T:
+    """``work(session)`` inside one transaction, committed when it returns and rolled back if it raises."""
+    with session_scope(engine) as session:
+        return work(session)
+
+
+async def in_thread(engine: Engine, work: Callable[[Session], T]) -> T:
+    """``in_session`` in a worker thread: what async code awaits instead of touching the database itself.
+
+    ``work`` must not return objects that lazy-load afterwards unless they are already loaded:
+    the session is closed when it returns (its objects stay readable, ``expire_on_commit=False``).
+    """
+    return await asyncio.to_thread(in_session, engine, work)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from sqlalchemy import (
     JSON,
@@ -33,7 +33,15 @@ from sqlalchemy.types import TypeDecorator
 
 from bot import clock
 
-Base = declarative_base()
+if TYPE_CHECKING:  # SQLAlchemy 1.4 builds the base at run time; mypy sees a plain class with its attributes
+    class Base:
+        __tablename__: str
+        __table__: Any
+        metadata: Any
+
+        def __init__(self, **kwargs: Any) -> None: ...
+else:
+    Base = declarative_base()
 
 Money = Numeric(14, 2)
 Energy = Numeric(12, 2)
@@ -45,14 +53,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Optional[dt.datetime], dialect: Any) -> Optional[dt.datetime]:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(dt.timezone.utc)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Optional[dt.datetime], dialect: Any) -> Optional[dt.datetime]:
         if value is None:
             return None
         if value.tzinfo is None:

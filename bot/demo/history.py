@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import List
+from typing import List, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,7 +27,7 @@ CATEGORIES = ["facturacion", "calidad_servicio", "danos_electrodomesticos", "med
 
 
 def seed_history(engine: Engine, seed: int, timezone: str, days: int = 60, per_day: int = 40,
-                 today: dt.date = None) -> int:
+                 today: Optional[dt.date] = None) -> int:
     rng = random.Random(seed)
     zone = ZoneInfo(timezone)
     today = today or clock.today()
