@@ -5,7 +5,6 @@ and leaves sending to the notification dispatcher.
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from functools import lru_cache
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import handoff, notifications, restoration
 from bot.db import models as m
-from bot.db.engine import engine_for, session_scope
+from bot.db.engine import engine_for, in_thread
 from bot.jobs.dispatch import Dispatcher
 from bot.settings import Settings, get_settings
 from channels import outbound
@@ -31,11 +30,7 @@ def dispatcher(settings: Settings) -> Dispatcher:
 
 
 async def _db(work: Callable[[Session], T]) -> T:
-    def run() -> T:
-        with session_scope(engine_for(get_settings().database_url)) as session:
-            return work(session)
-
-    return await asyncio.to_thread(run)
+    return await in_thread(engine_for(get_settings().database_url), work)
 
 
 async def dispatch_notifications() -> int:
