@@ -1,8 +1,11 @@
 """Configuration, read once from environment variables with working defaults.
 
-Every variable name is a constant here, so a grep finds every knob. Build a
-``Settings`` from any mapping (``Settings.from_environ({...})``) so tests pass
-a dict instead of patching ``os.environ``.
+This is the only module that reads configuration from the environment: every other module receives a
+``Settings`` (from its caller, or ``get_settings()`` at start-up) and never calls ``os.environ``. The one
+other use passes it on unread: ``bot/ops/supervisor.py`` gives the processes it starts the environment
+plus what ``Settings.rasa_environment`` (or the production profile) adds. Every variable name is a constant here, so a grep finds
+every knob. Build a ``Settings`` from any mapping (``Settings.from_environ({...})``) so tests pass a
+dict instead of patching ``os.environ``; secrets are ``Secret`` so they never print.
 """
 from __future__ import annotations
 
@@ -44,6 +47,27 @@ LUZ_CLOCK_OFFSET = "LUZ_CLOCK_OFFSET"
 LUZ_ACTION_SECRET = "LUZ_ACTION_SECRET"  # Rasa -> action server shared secret (bot/internal_auth.py)
 WEB_INTERFACE = "WEB_INTERFACE"
 LUZ_RASA_CREDENTIALS = "LUZ_RASA_CREDENTIALS"
+LUZ_AGENT_PASSWORD = "LUZ_AGENT_PASSWORD"  # python -m bot agent add|passwd without a prompt (scripts)
+# Providers (channels/): Twilio for WhatsApp and SMS, Telegram's Bot API; *_API_BASE_URL points at emulators in tests.
+TWILIO_ACCOUNT_SID = "TWILIO_ACCOUNT_SID"
+TWILIO_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
+TWILIO_WHATSAPP_FROM = "TWILIO_WHATSAPP_FROM"
+TWILIO_SMS_FROM = "TWILIO_SMS_FROM"
+TWILIO_API_BASE_URL = "TWILIO_API_BASE_URL"
+TELEGRAM_BOT_TOKEN = "TELEGRAM_BOT_TOKEN"
+TELEGRAM_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"
+TELEGRAM_API_BASE_URL = "TELEGRAM_API_BASE_URL"
+# The production profile (bot/ops/production.py) and its KPI consumer.
+RABBITMQ_URL = "RABBITMQ_URL"
+LUZ_EVENTS_QUEUE = "LUZ_EVENTS_QUEUE"
+REDIS_URL = "REDIS_URL"
+LUZ_RASA_REPLICAS = "LUZ_RASA_REPLICAS"
+LUZ_ACTION_REPLICAS = "LUZ_ACTION_REPLICAS"
+LUZ_PUBLIC_PORT = "LUZ_PUBLIC_PORT"
+LUZ_ACTION_PROXY_PORT = "LUZ_ACTION_PROXY_PORT"
+LUZ_RUN_DIR = "LUZ_RUN_DIR"
+
+PRODUCTION_DATABASE_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/luz"
 
 
 class Secret:
@@ -100,19 +124,42 @@ class Settings:
     action_secret: Secret = Secret("")
     web_interface: str = "127.0.0.1"  # where the embedded web service listens (a tunnel or proxy reaches it there)
     rasa_credentials: str = ""  # Rasa's channels file; empty: the profile's own (development: with REST)
+    agent_password: Secret = Secret("")  # empty: the command line asks for it
+    twilio_account_sid: str = ""
+    twilio_auth_token: Secret = Secret("")  # also the key that signs Twilio's webhooks
+    twilio_whatsapp_from: str = ""  # "whatsapp:+57..." sender; empty: WhatsApp is off
+    twilio_sms_from: str = ""  # "+57..." sender; empty: SMS is off
+    twilio_api_base_url: str = ""  # empty: Twilio's own API
+    telegram_bot_token: Secret = Secret("")
+    telegram_webhook_secret: Secret = Secret("")  # Telegram sends it back on every webhook call
+    telegram_api_base_url: str = ""  # empty: Telegram's own Bot API
+    # The production profile: brokers, replicas behind nginx, where its rendered files go.
+    rabbitmq_url: Secret = Secret("amqp://guest:guest@127.0.0.1:5672/")
+    events_queue: str = "luz_events"
+    redis_url: Secret = Secret("redis://127.0.0.1:6379/1")
+    rasa_replicas: int = 2
+    action_replicas: int = 2
+    public_port: int = 8080  # nginx, in front of everything
+    action_proxy_port: int = 8081  # nginx, in front of the action servers
+    run_dir: Path = PROJECT_ROOT / "var" / "prod"
 
     def template_for(self, kind: str) -> Optional[str]:
         pairs = (item.split("=", 1) for item in self.whatsapp_templates.split(",") if "=" in item)
         return {name.strip(): sid.strip() for name, sid in pairs}.get(kind)
 
     @classmethod
-    def from_environ(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
+    def from_environ(cls, environ: Optional[Mapping[str, str]] = None, *, production: bool = False) -> "Settings":
+        """Settings from ``environ`` (``os.environ`` when None). ``production``: that profile's defaults, the
+        records and the tracker store in the local PostgreSQL and the public URL on nginx."""
         env = os.environ if environ is None else environ
         rasa_port = int(env.get(RASA_PORT, cls.rasa_port))
         action_port = int(env.get(ACTION_PORT, cls.action_port))
         web_port = int(env.get(WEB_PORT, cls.web_port))
+        public_port = int(env.get(LUZ_PUBLIC_PORT, cls.public_port))
+        database_url = env.get(DATABASE_URL) or (PRODUCTION_DATABASE_URL if production else _sqlite_url("luz.db"))
+        default_public_url = f"http://localhost:{public_port if production else web_port}"
         return cls(
-            database_url=env.get(DATABASE_URL) or _sqlite_url("luz.db"),
+            database_url=database_url,
             timezone=env.get(LUZ_TIMEZONE, cls.timezone),
             default_region=env.get(LUZ_DEFAULT_REGION, cls.default_region),
             complaint_deadline_business_days=int(
@@ -120,7 +167,7 @@ class Settings:
             ),
             seed=int(env.get(LUZ_SEED, cls.seed)),
             signing_secret=Secret(env.get(LUZ_SIGNING_SECRET, str(cls.signing_secret))),
-            public_base_url=(env.get(PUBLIC_BASE_URL) or f"http://localhost:{web_port}").rstrip("/"),
+            public_base_url=(env.get(PUBLIC_BASE_URL) or default_public_url).rstrip("/"),
             web_port=web_port,
             payment_url_template=env.get(LUZ_PAYMENT_URL, cls.payment_url_template),
             agent_phone=env.get(LUZ_AGENT_PHONE, cls.agent_phone),
@@ -139,13 +186,29 @@ class Settings:
             action_secret=Secret(env.get(LUZ_ACTION_SECRET, "")),
             web_interface=env.get(WEB_INTERFACE) or cls.web_interface,
             rasa_credentials=env.get(LUZ_RASA_CREDENTIALS, ""),
-            tracker_store_url=env.get(TRACKER_STORE_URL) or _sqlite_url("tracker.db"),
+            tracker_store_url=env.get(TRACKER_STORE_URL) or (database_url if production else _sqlite_url("tracker.db")),
             rasa_port=rasa_port,
             rasa_interface=env.get(RASA_INTERFACE, cls.rasa_interface),
             action_port=action_port,
             action_server_url=env.get(ACTION_SERVER_URL) or f"http://127.0.0.1:{action_port}/webhook",
+            agent_password=Secret(env.get(LUZ_AGENT_PASSWORD, "")),
+            twilio_account_sid=env.get(TWILIO_ACCOUNT_SID, ""),
+            twilio_auth_token=Secret(env.get(TWILIO_AUTH_TOKEN, "")),
+            twilio_whatsapp_from=env.get(TWILIO_WHATSAPP_FROM, ""),
+            twilio_sms_from=env.get(TWILIO_SMS_FROM, ""),
+            twilio_api_base_url=env.get(TWILIO_API_BASE_URL, ""),
+            telegram_bot_token=Secret(env.get(TELEGRAM_BOT_TOKEN, "")),
+            telegram_webhook_secret=Secret(env.get(TELEGRAM_WEBHOOK_SECRET, "")),
+            telegram_api_base_url=env.get(TELEGRAM_API_BASE_URL, ""),
+            rabbitmq_url=Secret(env.get(RABBITMQ_URL) or str(cls.rabbitmq_url)),
+            events_queue=env.get(LUZ_EVENTS_QUEUE) or cls.events_queue,
+            redis_url=Secret(env.get(REDIS_URL) or str(cls.redis_url)),
+            rasa_replicas=int(env.get(LUZ_RASA_REPLICAS, cls.rasa_replicas)),
+            action_replicas=int(env.get(LUZ_ACTION_REPLICAS, cls.action_replicas)),
+            public_port=public_port,
+            action_proxy_port=int(env.get(LUZ_ACTION_PROXY_PORT, cls.action_proxy_port)),
+            run_dir=Path(env.get(LUZ_RUN_DIR) or cls.run_dir),
         )
-
 
     def rasa_environment(self) -> dict:
         """Variables that endpoints.yml and the actions read, for child processes."""

@@ -72,7 +72,6 @@ def _demo_agents(engine) -> None:
 
 def _agent(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
-    import os
 
     from sqlalchemy import select
 
@@ -81,7 +80,7 @@ def _agent(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db.engine import engine_for, session_scope
 
     def password() -> str:
-        return os.environ.get("LUZ_AGENT_PASSWORD") or getpass.getpass("Contraseña (mínimo 8 caracteres): ")
+        return str(settings.agent_password) or getpass.getpass("Contraseña (mínimo 8 caracteres): ")
 
     with session_scope(engine_for(settings.database_url)) as session:
         if args.agent_command == "list":
@@ -233,7 +232,7 @@ def _run_production() -> int:
         print("El perfil de producción no puede arrancar:\n  - " + "\n  - ".join(found), file=sys.stderr)
         return 1
     upgrade(settings.database_url)
-    topology = production.Topology.from_environ(settings)
+    topology = production.Topology.from_settings(settings)
     files = production.render(settings, topology)
     children = production.children(settings, topology, files, MODEL)
 
@@ -254,7 +253,7 @@ def _action_server(args: argparse.Namespace, settings: Settings) -> int:
 def _kpi_consumer(args: argparse.Namespace, settings: Settings) -> int:
     from bot.rasa_plugins.kpi_consumer import main as consume
 
-    return consume()
+    return consume(settings)
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,7 +9,6 @@ supervises every process.
 """
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from urllib.parse import urlparse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot import internal_auth
-from bot.settings import LUZ_ACTION_SECRET, LUZ_CLOCK_OFFSET, PROJECT_ROOT, Settings
+from bot.settings import LUZ_ACTION_SECRET, LUZ_CLOCK_OFFSET, LUZ_EVENTS_QUEUE, PROJECT_ROOT, RABBITMQ_URL, Settings
 from bot.ops.supervisor import Child, python
 
 TEMPLATES = PROJECT_ROOT / "deploy" / "templates"
@@ -38,20 +37,17 @@ class Topology:
     run_dir: Path
 
     @classmethod
-    def from_environ(cls, settings: Settings, env: Optional[Mapping[str, str]] = None) -> "Topology":
-        env = os.environ if env is None else env
-        rasa_replicas = int(env.get("LUZ_RASA_REPLICAS", 2))
-        action_replicas = int(env.get("LUZ_ACTION_REPLICAS", 2))
+    def from_settings(cls, settings: Settings) -> "Topology":
         return cls(
-            rasa_ports=[settings.rasa_port + i for i in range(rasa_replicas)],
-            action_ports=[settings.action_port + i for i in range(action_replicas)],
+            rasa_ports=[settings.rasa_port + i for i in range(settings.rasa_replicas)],
+            action_ports=[settings.action_port + i for i in range(settings.action_replicas)],
             web_port=settings.web_port,
-            public_port=int(env.get("LUZ_PUBLIC_PORT", 8080)),
-            action_proxy_port=int(env.get("LUZ_ACTION_PROXY_PORT", 8081)),
-            redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
-            rabbitmq_url=env.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
-            queue=env.get("LUZ_EVENTS_QUEUE", "luz_events"),
-            run_dir=Path(env.get("LUZ_RUN_DIR", PROJECT_ROOT / "var" / "prod")),
+            public_port=settings.public_port,
+            action_proxy_port=settings.action_proxy_port,
+            redis_url=str(settings.redis_url),
+            rabbitmq_url=str(settings.rabbitmq_url),
+            queue=settings.events_queue,
+            run_dir=settings.run_dir,
         )
 
 
@@ -126,7 +122,7 @@ def children(settings: Settings, topology: Topology, files: Dict[str, Path], mod
                               "--timeout-graceful-shutdown", "5", "--proxy-headers"],
               f"http://127.0.0.1:{topology.web_port}/health", env=env),
         Child("kpi consumer", [python(), "-m", "bot", "kpi-consumer"], None,
-              env={**env, "RABBITMQ_URL": topology.rabbitmq_url, "LUZ_EVENTS_QUEUE": topology.queue}),
+              env={**env, RABBITMQ_URL: topology.rabbitmq_url, LUZ_EVENTS_QUEUE: topology.queue}),
         Child("nginx", [nginx, "-c", str(files["nginx"]), "-g", "daemon off;"],
               f"http://127.0.0.1:{topology.public_port}/health", env=env),
     ]
@@ -135,8 +131,4 @@ def children(settings: Settings, topology: Topology, files: Dict[str, Path], mod
 
 def production_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
     """Settings with the profile's defaults: the tracker store in the records database, public URL on nginx."""
-    env = dict(os.environ if env is None else env)
-    env.setdefault("DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/luz")
-    env.setdefault("TRACKER_STORE_URL", env["DATABASE_URL"])
-    env.setdefault("PUBLIC_BASE_URL", f"http://localhost:{env.get('LUZ_PUBLIC_PORT', 8080)}")
-    return Settings.from_environ(env)
+    return Settings.from_environ(env, production=True)

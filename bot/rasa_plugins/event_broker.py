@@ -11,7 +11,6 @@ writes them with ``rows_for``.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 from typing import Any, Dict, List, Optional, Text
@@ -22,6 +21,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot import clock, events
 from bot.db.engine import engine_for, session_scope
+from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
 FALLBACK_ACTIONS = {"action_default_ask_affirmation", "action_default_fallback"}
@@ -58,7 +58,7 @@ class KpiEventBroker(EventBroker):
 
     @classmethod
     async def from_endpoint_config(cls, broker_config: EndpointConfig, event_loop=None) -> "KpiEventBroker":
-        return cls(broker_config.url or os.environ.get("DATABASE_URL", ""))
+        return cls(broker_config.url or get_settings().database_url)
 
     def publish(self, event: Dict[Text, Any]) -> None:
         rows = rows_for(event)

@@ -16,7 +16,7 @@ import signal
 import aio_pika
 
 from bot.rasa_plugins.event_broker import rows_for, write
-from bot.settings import get_settings
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +45,17 @@ async def consume(url: str, queue_name: str, database_url: str, stop: asyncio.Ev
                     break
 
 
-def main() -> int:
+def main(settings: Settings) -> int:
+    """Consumes ``settings.events_queue`` on ``settings.rabbitmq_url`` until SIGINT or SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    url = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-    queue_name = os.environ.get("LUZ_EVENTS_QUEUE", "luz_events")
+    url, queue_name = str(settings.rabbitmq_url), settings.events_queue
 
     async def run() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        task = asyncio.create_task(consume(url, queue_name, get_settings().database_url, stop))
+        task = asyncio.create_task(consume(url, queue_name, settings.database_url, stop))
         await asyncio.wait([task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
         if task.done() and task.exception():
             raise task.exception()

@@ -48,7 +48,7 @@ def test_a_long_secret_passes_that_check(tmp_path):
 
 def test_production_runs_closed_action_servers_and_no_rest_channel(tmp_path):
     settings = production_settings({"LUZ_ACTION_SECRET": "s" * MIN_LENGTH, "LUZ_RUN_DIR": str(tmp_path)})
-    topology = Topology.from_environ(settings, {"LUZ_RUN_DIR": str(tmp_path)})
+    topology = Topology.from_settings(settings)
     files = production.render(settings, topology)
     endpoints = files["endpoints"].read_text()
     assert "X-Luz-Action-Secret: ${LUZ_ACTION_SECRET}" in endpoints and "s" * MIN_LENGTH not in endpoints
