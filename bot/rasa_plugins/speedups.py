@@ -9,12 +9,16 @@
   the action server (Sanic: 5 s) or nginx (75 s) may be closing it. When the action server stops, the
   event loop sees its connections close; a request sent in that very instant fails its turn (Rasa's
   apology and the offer of a person), as it would without the reuse.
+
+Importing this module changes nothing: ``install()`` patches Rasa, once per process however often it is
+called. The Rasa server calls it by building our tracker store (``SQLTrackerStore.__init__`` in
+``bot/rasa_plugins/tracker_store.py``, what endpoints.yml names), before it serves any message.
 """
 from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import Any, Dict, Hashable, Text, Tuple
+from typing import Any, Dict, Hashable, Optional, Text, Tuple
 
 import aiohttp
 from jsonschema import ValidationError, validators
@@ -22,15 +26,29 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
-_SCHEMA = RemoteAction.action_response_format_spec()
-_VALIDATOR_CLASS = validators.validator_for(_SCHEMA)
-_VALIDATOR_CLASS.check_schema(_SCHEMA)
-_VALIDATOR = _VALIDATOR_CLASS(_SCHEMA)
+_validator: Optional[Any] = None  # the response schema's validator, its schema checked once by install()
+
+
+def install() -> None:
+    """Puts both speed-ups into Rasa's classes; calling it again does nothing."""
+    global _validator
+    if _validator is not None:
+        return
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    _validator = validator_class(schema)
+    RemoteAction._validate_action_result = _validate_action_result
+    EndpointConfig.session = _session
+
+
+def installed() -> bool:
+    return _validator is not None
 
 
 def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
     try:
-        _VALIDATOR.validate(result)
+        _validator.validate(result)
         return True
     except ValidationError as e:
         e.message += (
@@ -38,9 +56,6 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
             f"endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
         )
         raise e
-
-
-RemoteAction._validate_action_result = _validate_action_result
 
 
 IDLE_CONNECTION_SECONDS = 2.0
@@ -79,6 +94,3 @@ async def close_sessions() -> None:
     """Closes this event loop's sessions (at shutdown; Rasa's own code never closes them)."""
     for session in _sessions.pop(asyncio.get_running_loop(), {}).values():
         await session.close()
-
-
-EndpointConfig.session = _session

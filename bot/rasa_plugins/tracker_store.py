@@ -13,7 +13,8 @@ commit; here they run in a worker thread. On SQLite (the embedded profile) the f
 mode, as the records database is, so a commit does not wait for the disk.
 
 Same tables, same rows, same broker messages: ``type: bot.rasa_plugins.tracker_store.SQLTrackerStore`` in
-endpoints.yml replaces ``type: SQL`` and nothing else changes.
+endpoints.yml replaces ``type: SQL`` and nothing else changes. Rasa builds the store when it starts, so
+its constructor is where the Rasa server installs the other speed-ups (``bot/rasa_plugins/speedups.py``).
 """
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
 
-import bot.rasa_plugins.speedups  # noqa: F401 - the Rasa server loads this module: its speed-ups come with it
 from bot.db.engine import create_engine
+from bot.rasa_plugins import speedups
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ def deserialise(serialised: List[Dict[Text, Any]]) -> List[Event]:
 
 class SQLTrackerStore(tracker_store.SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Rasa builds its tracker store at start-up, before any message: the moment to install the speed-ups.
+        speedups.install()
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             # Rasa's engine has no pool on a SQLite file (SQLAlchemy 1.4): every query opened, configured

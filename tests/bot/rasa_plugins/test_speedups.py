@@ -1,5 +1,6 @@
-"""Rasa's speed-ups keep its behaviour: action server responses are still checked, and calls to an
-endpoint reuse a connection without ever failing on one the server has closed."""
+"""Rasa's speed-ups are installed by an explicit call, never by an import, and keep Rasa's behaviour: action
+server responses are still checked, and calls to an endpoint reuse a connection without ever failing on one
+the server has closed."""
 from __future__ import annotations
 
 import asyncio
@@ -15,9 +16,34 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-import bot.rasa_plugins.speedups
+from bot.rasa_plugins import speedups
 from tests.conftest import PROJECT_ROOT
 from tests.emulators import free_port
+
+
+@pytest.fixture(autouse=True)
+def installed():
+    speedups.install()
+
+
+def test_importing_patches_nothing_and_building_the_tracker_store_installs_them_once():
+    code = (
+        "from rasa.core.actions.action import RemoteAction\n"
+        "from rasa.utils.endpoints import EndpointConfig\n"
+        "from bot.rasa_plugins import speedups\n"
+        "from bot.rasa_plugins.tracker_store import SQLTrackerStore\n"
+        "original = EndpointConfig.session\n"
+        "assert not speedups.installed() and RemoteAction._validate_action_result is not speedups._validate_action_result\n"
+        "SQLTrackerStore(domain=None, host='sqlite://')\n"
+        "assert speedups.installed() and EndpointConfig.session is speedups._session is not original\n"
+        "validator = speedups._validator\n"
+        "speedups.install()\n"
+        "assert speedups._validator is validator and RemoteAction._validate_action_result is speedups._validate_action_result\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_good_responses_pass_and_bad_ones_are_refused_with_rasas_message():
@@ -81,9 +107,9 @@ async def test_calls_to_the_action_server_share_a_connection_and_survive_its_res
         assert len(second) == 1 and second != first
 
         # Idle longer than 2 s: not used again (the server may be about to close it), a new one is opened.
-        await asyncio.sleep(bot.rasa_plugins.speedups.IDLE_CONNECTION_SECONDS + 0.5)
+        await asyncio.sleep(speedups.IDLE_CONNECTION_SECONDS + 0.5)
         await _ask(endpoint)
         assert second.isdisjoint(_connections_to(port)) and len(_connections_to(port)) == 1
     finally:
         _stop(server)
-        await bot.rasa_plugins.speedups.close_sessions()
+        await speedups.close_sessions()
