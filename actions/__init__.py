@@ -3,4 +3,6 @@
 ``python -m rasa_sdk --actions actions`` imports this package; importing the
 modules below registers every action and journey handler.
 """
-from actions import billing, complaints, conversation, identity, information, journeys, outages, requests  # noqa: F401
+from actions import (  # noqa: F401
+    billing, complaints, conversation, identity, information, journeys, outages, payments, requests,
+)

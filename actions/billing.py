@@ -1,4 +1,6 @@
-"""Billing journeys: balance, why a bill is high, a copy, how to pay, history, arrangements."""
+"""Billing journeys: balance, why a bill is high, a copy, how to pay, consumption history.
+
+What the customer does about a payment (report it, an arrangement, reconnection) is in payments.py."""
 from __future__ import annotations
 
 import datetime as dt

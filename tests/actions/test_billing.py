@@ -1,16 +1,10 @@
 """Billing journeys answer from the records, in natural Spanish, only to the owner."""
 from __future__ import annotations
 
-from decimal import Decimal
-
-from sqlalchemy import select
-
 from actions.context import links
 from actions.journeys import ActionRunJourney
-from actions.requests import ActionSubmitArrangement, ActionSubmitPaymentReport, instalment, parse_amount
 from bot import clock
 from bot import records
-from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.formatting import day, kwh, money, month
 from tests.actions.conftest import make_tracker
@@ -94,57 +88,9 @@ async def test_consumption_history_lists_12_months_with_a_chart(run, database_ur
     assert f"{history[-1].kwh:.0f}" in outcome.text and "últimos 12 meses" in outcome.text
 
 
-def test_amounts_are_read_as_customers_write_them():
-    assert parse_amount("$ 84.350") == Decimal("84350")
-    assert parse_amount("84350") == Decimal("84350")
-    assert parse_amount("84.350,50") == Decimal("84350.50")
-    assert parse_amount("84 mil") == Decimal("84000")
-    assert parse_amount("no sé") is None
-
-
-def test_instalments_without_interest_split_evenly_and_with_interest_cost_more():
-    assert instalment(Decimal("300000"), 3) == Decimal("100000")
-    assert instalment(Decimal("300000"), 6) * 6 > Decimal("300000")
-
-
-async def test_a_reported_payment_is_recorded_for_reconciliation(run, database_url):
-    tracker = verified("100200302", "+573001234502", "report_payment", payment_amount="250000", payment_place="banco")
-    outcome = await run(ActionSubmitPaymentReport(), tracker)
-    reference = outcome.slots()["last_ticket"]
-    assert f"referencia {reference}" in outcome.text and "$ 250.000" in outcome.text
-    with session_scope(engine_for(database_url)) as session:
-        payment = session.execute(select(m.Payment).where(m.Payment.reference == reference)).scalar_one()
-    assert payment.status == m.PaymentStatus.reported and payment.amount == Decimal("250000")
-
-
-async def test_an_arrangement_offers_3_6_and_12_instalments_and_records_the_choice(run, database_url):
-    offer = await run(ActionRunJourney(), verified("100200302", "+573001234502", "payment_arrangement"))
-    assert "cuota inicial" in offer.text
-    assert [months for months, _ in offer.slots()["arrangement_offer"]] == [3, 6, 12]
-    outcome = await run(ActionSubmitArrangement(), verified("100200302", "+573001234502", "payment_arrangement",
-                                                             arrangement_months="6"))
-    ticket = outcome.slots()["last_ticket"]
-    with session_scope(engine_for(database_url)) as session:
-        request = session.execute(select(m.ServiceRequest).where(m.ServiceRequest.ticket == ticket)).scalar_one()
-    assert request.kind == "payment_arrangement" and request.details["months"] == 6
-
-
-async def test_an_account_without_debt_is_not_offered_an_arrangement(run):
-    outcome = await run(ActionRunJourney(), verified("100200305", "+573001234505", "payment_arrangement"))
-    assert "No tienes deuda pendiente" in outcome.text and not outcome.slots().get("arrangement_offer")
-
-
 async def test_a_bill_of_nothing_is_not_offered_for_payment(run, database_url):
     with session_scope(engine_for(database_url)) as session:  # Lucía's solar credits cover her latest bill
         balance = records.balance(session, records.account_by_number(session, "100200305"), clock.today())
     assert balance.unpaid_bills >= 1 and balance.amount_due <= 0
     outcome = await run(ActionRunJourney(), verified("100200305", "+573001234505"))
     assert "¡Estás al día" in outcome.text and "Pagar" not in [b["title"] for b in outcome.messages[0].get("buttons", [])]
-
-
-async def test_a_payment_report_takes_the_amount_and_place_given_at_once(run):
-    tracker = verified("100200302", "+573001234502", "report_payment", journey_text="ya pagué ayer en el banco 821.655, ¿ya me reconectan?")
-    slots = (await run(ActionRunJourney(), tracker)).slots()
-    assert slots["payment_amount"] == "821655" and slots["payment_place"] == "en el banco"
-    two_numbers = verified("100200302", "+573001234502", "report_payment", journey_text="pagué 2 facturas")
-    assert "payment_amount" not in (await run(ActionRunJourney(), two_numbers)).slots()

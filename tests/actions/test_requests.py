@@ -6,7 +6,7 @@ from sqlalchemy import select
 from actions.information import ActionDistributedGeneration, ActionOfficeInfo, ActionTariffInfo
 from actions.journeys import ActionRunJourney
 from actions.requests import (
-    ActionSubmitArrangement, ActionSubmitChangeOwner, ActionSubmitConnection, ActionSubmitContact,
+    ActionSubmitChangeOwner, ActionSubmitConnection, ActionSubmitContact,
     ActionSubmitMeterReading, ValidateContactForm, ValidateMeterReadingForm,
 )
 from bot import records
@@ -60,24 +60,6 @@ async def test_a_plausible_reading_is_recorded_as_a_customer_reading(run, databa
     saved = await run(ActionSubmitMeterReading(), verified("100200301", meter_reading=value))
     assert f"registré la lectura {value}" in saved.text
     assert last_reading(database_url, "100200301") == int(value)
-
-
-async def test_reconnection_when_suspended_and_unpaid_says_what_is_owed_or_how_the_arrangement_goes(run, database_url):
-    with session_scope(engine_for(database_url)) as session:  # no arrangement in study (another test may file one)
-        for request in records.open_requests(session, records.account_by_number(session, "100200302"), "payment_arrangement"):
-            request.status = m.TicketStatus.resolved
-    outcome = await run(ActionRunJourney(), verified("100200302", "+573001234502", "reconnection"))
-    assert "Para reconectar tu servicio hay que pagar $" in outcome.text
-    filed = await run(ActionSubmitArrangement(), verified("100200302", "+573001234502", "payment_arrangement",
-                                                        arrangement_months="3"))
-    assert "programamos la reconexión" in filed.text
-    outcome = await run(ActionRunJourney(), verified("100200302", "+573001234502", "reconnection"))
-    assert f"Tu acuerdo de pago {filed.slots()['last_ticket']} está en estudio" in outcome.text and "cuota inicial" in outcome.text
-
-
-async def test_reconnection_of_an_active_supply_says_it_is_active(run):
-    outcome = await run(ActionRunJourney(), verified("100200301", journey="reconnection"))
-    assert "está activo" in outcome.text
 
 
 async def test_contact_data_is_validated_then_saved(run, database_url):
@@ -177,31 +159,6 @@ async def test_the_new_owner_may_be_written_with_their_id_number(run):
     tracker = make_tracker("+573109990010", slots={"requested_slot": "new_owner_name", "new_owner_name": "52123456",
                                                    "owner_account": "100200301"}, text="52123456", active_loop="change_owner_form")
     assert "nombre completo" in (await run(ValidateChangeOwnerForm(), tracker)).text
-
-
-async def test_where_one_paid_is_taken_even_when_it_reads_like_a_payment_question(run):
-    from actions.requests import ValidatePaymentReportForm
-
-    def answer(text, intent):
-        return make_tracker(slots={"requested_slot": "payment_place", "payment_place": text, "journey": "report_payment",
-                                   "account_number": "100200301", "account_verified": True},
-                            intent=intent, text=text, active_loop="payment_report_form")
-
-    assert (await run(ValidatePaymentReportForm(), answer("por nequi", "pay_bill"))).slots()["payment_place"] == "por nequi"
-    other = await run(ValidatePaymentReportForm(), answer("muéstrame mi historial de consumo", "consumption_history"))
-    assert other.slots()["payment_place"] is None and "Primero terminemos" in other.text
-
-
-async def test_a_request_instead_of_the_amount_paid_leaves_the_form_instead_of_asking_again(run):
-    from actions.requests import ValidatePaymentReportForm
-
-    text = "mándame copia de la factura porfa"
-    tracker = make_tracker(slots={"requested_slot": "payment_amount", "payment_amount": text, "journey": "report_payment",
-                                  "account_number": "100200301", "account_verified": True},
-                           intent="request_bill_copy", text=text, active_loop="payment_report_form")
-    outcome = await run(ValidatePaymentReportForm(), tracker)
-    assert "Parece que me pides otra cosa" in outcome.text and "¿Cuánto pagaste?" not in outcome.text
-    assert outcome.slots()["requested_slot"] is None and outcome.slots()["payment_report_failed"] is True
 
 
 async def test_a_new_connection_address_must_look_like_one(run):
