@@ -9,7 +9,7 @@ and kept on ``app.state`` for their dependencies (``deps``).
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import Optional
+from typing import Dict, Optional
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -65,8 +65,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(api.router)
     app.add_exception_handler(SignedOut, signed_out_handler)
     app.add_exception_handler(HTTPException, http_error)
-    app.add_api_route("/", home, include_in_schema=False)
-    app.add_api_route("/health", health, include_in_schema=False)
+    app.router.add_api_route("/", home, include_in_schema=False)
+    app.router.add_api_route("/health", health, include_in_schema=False)
     app.include_router(files.router)
     return app
 
@@ -84,5 +84,5 @@ async def home() -> RedirectResponse:
     return RedirectResponse("/console", status_code=307)
 
 
-async def health() -> dict:
+async def health() -> Dict[str, str]:
     return {"status": "ok"}

@@ -7,14 +7,30 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import List, Literal, Optional
+from typing import TYPE_CHECKING, List, Literal, Optional
 
 from pydantic import BaseModel, Field, condecimal, constr, validator
 
 from bot.db import models as m
 
 MAX_ID = 2 ** 31 - 1  # ids beyond what every database's integer holds are not ids
-ZoneCode = constr(strip_whitespace=True, min_length=1, max_length=20)
+
+if TYPE_CHECKING:  # what mypy reads: pydantic's constrained types are made by calls it cannot follow
+    Cause = str
+    ZoneCode = str
+    AccountNumber = str
+    Reference = str
+    Method = str
+    Resolution = str
+    Amount = Decimal
+else:
+    Cause = constr(strip_whitespace=True, min_length=3, max_length=200)
+    ZoneCode = constr(strip_whitespace=True, min_length=1, max_length=20)
+    AccountNumber = constr(regex=r"^\d{6,12}$")
+    Amount = condecimal(gt=Decimal("0"), max_digits=14, decimal_places=2)
+    Reference = constr(strip_whitespace=True, min_length=1, max_length=60)
+    Method = constr(strip_whitespace=True, min_length=1, max_length=40)
+    Resolution = constr(strip_whitespace=True, min_length=3, max_length=2000)
 
 
 # Bodies ----------------------------------------------------------------------------------------
@@ -26,7 +42,7 @@ def _aware(value: Optional[dt.datetime]) -> Optional[dt.datetime]:
 
 
 class OutageIn(BaseModel):
-    cause: constr(strip_whitespace=True, min_length=3, max_length=200) = Field(..., example="Falla en el circuito")
+    cause: Cause = Field(..., example="Falla en el circuito")
     zones: List[ZoneCode] = Field(..., min_items=1, max_items=50, example=["ZN-04"])
     starts_at: Optional[dt.datetime] = Field(None, description="defaults to now")
     estimated_restoration_at: Optional[dt.datetime] = None
@@ -42,7 +58,7 @@ class OutagePatch(BaseModel):
 
 
 class PlannedOutageIn(BaseModel):
-    cause: constr(strip_whitespace=True, min_length=3, max_length=200) = Field(..., example="Mantenimiento de redes")
+    cause: Cause = Field(..., example="Mantenimiento de redes")
     zones: List[ZoneCode] = Field(..., min_items=1, max_items=50)
     starts_at: dt.datetime
     ends_at: dt.datetime
@@ -57,10 +73,10 @@ class PlannedOutageIn(BaseModel):
 
 
 class PaymentIn(BaseModel):
-    account_number: constr(regex=r"^\d{6,12}$")
-    amount: condecimal(gt=Decimal("0"), max_digits=14, decimal_places=2)
-    reference: constr(strip_whitespace=True, min_length=1, max_length=60)
-    method: constr(strip_whitespace=True, min_length=1, max_length=40) = "bank"
+    account_number: AccountNumber
+    amount: Amount
+    reference: Reference
+    method: Method = "bank"
     paid_at: Optional[dt.datetime] = None
 
     _aware = validator("paid_at", allow_reuse=True)(_aware)
@@ -68,7 +84,7 @@ class PaymentIn(BaseModel):
 
 class ComplaintPatch(BaseModel):
     status: Literal["in_progress", "resolved", "closed"]
-    resolution: Optional[constr(strip_whitespace=True, min_length=3, max_length=2000)] = None
+    resolution: Optional[Resolution] = None
 
     @validator("resolution", always=True)
     def _needed_when_resolved(cls, resolution, values):

@@ -82,6 +82,7 @@ async def check_csrf(request: Request) -> None:
     given = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
-        given = (await request.form()).get("csrf")
+        field = (await request.form()).get("csrf")
+        given = field if isinstance(field, str) else None  # a file posted as the token is no token
     if not expected or not given or not hmac.compare_digest(str(given), expected):
         raise HTTPException(status_code=403, detail="Solicitud no válida: recarga la página e inténtalo de nuevo.")

@@ -7,7 +7,7 @@ a reply and the closing survey reach the customer on their own channel.
 from __future__ import annotations
 
 import asyncio
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -99,7 +99,7 @@ async def messages_json(handoff_id: int, after: int = 0, agent: Dict = Depends(a
 async def messages_stream(handoff_id: int, request: Request, after: int = 0, agent: Dict = Depends(api_agent),
                           db: Database = Depends(database)):
     await db(lambda session: load_handoff(session, handoff_id))
-    cursor = {"after": after, "status": None}
+    cursor: Dict[str, Any] = {"after": after, "status": None}
 
     async def produce() -> Optional[Dict]:
         data = await db(lambda session: _messages_since(load_handoff(session, handoff_id), cursor["after"]))

@@ -6,7 +6,8 @@ import asyncio
 import csv
 import datetime as dt
 import io
-from typing import Dict, Optional, Tuple
+from dataclasses import dataclass
+from typing import Dict, Mapping, Optional, Tuple
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -27,8 +28,8 @@ router = APIRouter(prefix="/console")
 async def figures_for(request: Request, db: Database, config: Settings) -> Tuple[Dict, Optional[str]]:
     """The KPIs the query string asks for, and what was wrong with it (None when nothing)."""
     filters, error = kpi_filters(request.query_params, config.timezone)
-    figures = await db(lambda session: kpis.compute(session, filters["start"], filters["end"], config.timezone,
-                                                    filters["channel"], filters["every"]))
+    figures = await db(lambda session: kpis.compute(session, filters.start, filters.end, config.timezone,
+                                                    filters.channel, filters.every))
     return figures, error
 
 
@@ -75,24 +76,32 @@ def expired_estimate_row(outage: m.Outage, timezone: str) -> Dict[str, str]:
             "estimate": moment(outage.estimated_restoration_at, timezone), "late": f"{late // 60} h {late % 60:02d} min"}
 
 
-def kpi_filters(params, timezone: str) -> tuple:
+@dataclass(frozen=True)
+class KpiFilters:
+    start: dt.date
+    end: dt.date
+    channel: Optional[str] = None
+    every: str = "day"
+
+
+def kpi_filters(params: Mapping[str, str], timezone: str) -> Tuple[KpiFilters, Optional[str]]:
     """Dates (default: the last 30 days), channel and grouping from a query string; and what was wrong with it."""
-    today = clock.today()
-    filters = {"start": today - dt.timedelta(days=29), "end": today, "channel": None, "every": "day"}
-    error = None
+    end = clock.today()
+    start = end - dt.timedelta(days=29)
+    channel, every, error = None, "day", None
     try:
         if params.get("from"):
-            filters["start"] = dt.date.fromisoformat(params["from"])
+            start = dt.date.fromisoformat(params["from"])
         if params.get("to"):
-            filters["end"] = dt.date.fromisoformat(params["to"])
+            end = dt.date.fromisoformat(params["to"])
     except ValueError:
         error = "Fecha no válida: usa el formato AAAA-MM-DD."
-    if filters["start"] > filters["end"]:
-        error, filters["start"], filters["end"] = "La fecha inicial es posterior a la final.", filters["end"], filters["start"]
-    if (filters["end"] - filters["start"]).days > 366:
-        error, filters["start"] = "El rango máximo es de un año.", filters["end"] - dt.timedelta(days=366)
+    if start > end:
+        error, start, end = "La fecha inicial es posterior a la final.", end, start
+    if (end - start).days > 366:
+        error, start = "El rango máximo es de un año.", end - dt.timedelta(days=366)
     if params.get("channel") in kpis.CHANNELS:
-        filters["channel"] = params["channel"]
+        channel = params["channel"]
     if params.get("every") in ("day", "week", "month"):
-        filters["every"] = params["every"]
-    return filters, error
+        every = params["every"]
+    return KpiFilters(start, end, channel, every), error

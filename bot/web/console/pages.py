@@ -12,7 +12,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Optional
 
 import yaml
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,7 @@ def console_templates(settings: Settings) -> Jinja2Templates:
     return templates
 
 
-def render(request: Request, name: str, context: Dict[str, Any], status_code: int = 200) -> HTMLResponse:
+def render(request: Request, name: str, context: Dict[str, Any], status_code: int = 200) -> Response:
     """A page, with the session's CSRF token for its forms."""
     templates: Jinja2Templates = request.app.state.console_templates
     return templates.TemplateResponse(name, {"request": request, "csrf": auth.csrf_token(request), **context},
