@@ -1,7 +1,9 @@
-"""The channel-independent part of a turn: menus, Rasa, rendering, and failures.
+"""One customer turn, the same on every channel: checks, menus, who answers, Rasa, and failures.
 
-A provider module turns its webhook into an ``Inbound`` and gives a ``send``
-function; ``handle_turn`` does the rest, the same way for every channel.
+An input channel turns its webhook into an ``Inbound``; ``answer`` decides what the customer is told
+(the core decides whether a person, a survey or the assistant answers: ``bot/routing.py``), and
+``handle_turn`` sends it through the channel's provider (``channels/outbound.py``). The REST channel
+returns the same answer in the HTTP response instead (``channels/rest.py``).
 """
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from typing import Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot import events, internal_auth
+from bot import events, internal_auth, routing
 from bot.settings import get_settings
-from channels import handoffs, inbox
-from channels.render import Delivery, Outgoing, choose, render, to_gsm7
+from channels import inbox, outbound
+from channels.providers import Provider
+from channels.render import ChannelProfile, Outgoing, choose, to_gsm7
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,6 @@ EMPTY = "Recibí un mensaje vacío. Escríbeme tu consulta, por ejemplo «cuánt
 MEDIA_ONLY = ("Por ahora no puedo escuchar audios ni ver imágenes o stickers. Escríbeme tu consulta con "
               "palabras, por favor, o escribe «asesor» para hablar con una persona.")
 
-Send = Callable[[List[Outgoing]], Awaitable[Optional[List[Delivery]]]]
 OnNewMessage = Callable[[UserMessage], Awaitable[None]]
 
 
@@ -38,68 +40,69 @@ class Inbound:
     channel: str
     sender_id: str  # the conversation: a phone in E.164, or "tg:<chat id>"
     text: str
-    metadata: Dict = field(default_factory=dict)
+    metadata: Dict = field(default_factory=dict)  # what the channel proved ("phone" is signed for the actions)
     has_unsupported_media: bool = False
     received_at: float = field(default_factory=time.monotonic)  # for the reply latency the KPIs report
+    phone: Optional[str] = None  # the customer's phone when not in metadata (REST: the sender id, development only)
 
 
 @dataclass
-class ChannelProfile:
-    limit: int
-    keyboards: bool
-    media: bool
-    gsm7: bool = False
+class Answer:
+    """What a turn tells the customer (Rasa-style dicts)."""
+
+    messages: List[Dict]
+    about_the_message: bool = False  # empty or too long: the options shown before still hold, no turn is counted
 
 
-async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, send: Send, profile: ChannelProfile) -> None:
-    """Answers one customer message; never raises (the webhook already said 200).
+async def answer(inbound: Inbound, on_new_message: OnNewMessage) -> Answer:
+    """What to tell the customer for one message; raises only when something broke (the caller apologises).
 
     While a person has the conversation, the message goes to them instead of the assistant.
     """
+    settings = get_settings()
+    text = (inbound.text or "").strip()
+    if not text:
+        return Answer([{"text": MEDIA_ONLY if inbound.has_unsupported_media else EMPTY}], about_the_message=True)
+    if len(text) > MAX_TEXT:
+        return Answer([{"text": TOO_LONG}], about_the_message=True)
+    options = await asyncio.to_thread(inbox.menu_of, inbound.sender_id)
+    text = choose(text, options) or text
+    routed = await asyncio.to_thread(routing.route, settings, inbound.sender_id, text, inbound.metadata, inbound.channel)
+    if routed is not None:
+        return Answer(routed)
+    collector = CollectingOutputChannel()
+    # The phone this channel proved, signed for this conversation: the actions trust no other (bot/internal_auth.py).
+    metadata = internal_auth.sign_phone(str(settings.action_secret), inbound.sender_id, inbound.metadata)
+    await on_new_message(UserMessage(text, collector, inbound.sender_id, input_channel=inbound.channel,
+                                     metadata=metadata))
+    messages = collector.messages + await asyncio.to_thread(
+        routing.escalate_if_upset, settings, inbound.sender_id, inbound.channel, text,
+        inbound.metadata.get("phone") or inbound.phone)
+    if not messages:  # Rasa answered nothing (e.g. the action server is down): never leave the customer in silence
+        log.error("no answer from the assistant on %s for %s", inbound.channel, inbound.sender_id)
+        messages = [{"text": APOLOGY, "buttons": [{"title": "Hablar con un asesor", "payload": "/request_agent"}]}]
+    return Answer(messages)
+
+
+async def handle_turn(inbound: Inbound, on_new_message: OnNewMessage, provider: Provider) -> None:
+    """Answers one customer message through the channel's provider; never raises (the webhook already said 200)."""
+    profile = provider.profile
     try:
-        text = (inbound.text or "").strip()
-        if not text:
-            await send([Outgoing(_fit(MEDIA_ONLY if inbound.has_unsupported_media else EMPTY, profile))])
+        result = await answer(inbound, on_new_message)
+        if result.about_the_message:
+            await outbound.send(provider, inbound.sender_id, [Outgoing(_fit(m["text"], profile)) for m in result.messages])
             return
-        if len(text) > MAX_TEXT:
-            await send([Outgoing(_fit(TOO_LONG, profile))])
-            return
-        options = await asyncio.to_thread(inbox.menu_of, inbound.sender_id)
-        text = choose(text, options) or text
-        routed = await asyncio.to_thread(handoffs.route, inbound.sender_id, text, inbound.metadata, inbound.channel)
-        if routed is not None:
-            await reply(inbound.sender_id, routed, send, profile)
-            await _record_turn(inbound, replied=bool(routed))
-            return
-        collector = CollectingOutputChannel()
-        # The phone this channel proved, signed for this conversation: the actions trust no other (bot/internal_auth.py).
-        metadata = internal_auth.sign_phone(str(get_settings().action_secret), inbound.sender_id, inbound.metadata)
-        await on_new_message(UserMessage(text, collector, inbound.sender_id, input_channel=inbound.channel,
-                                         metadata=metadata))
-        messages = collector.messages + await asyncio.to_thread(
-            handoffs.escalate_if_upset, inbound.sender_id, inbound.channel, text, inbound.metadata.get("phone"))
-        if not messages:  # Rasa answered nothing (e.g. the action server is down): never leave the customer in silence
-            log.error("no answer from the assistant on %s for %s", inbound.channel, inbound.sender_id)
-            messages = [{"text": APOLOGY, "buttons": [{"title": "Hablar con un asesor", "payload": "/request_agent"}]}]
-        await reply(inbound.sender_id, messages, send, profile)
-        await _record_turn(inbound, replied=bool(messages))
+        await outbound.reply(provider, inbound.sender_id, result.messages)
+        await record_turn(inbound, replied=bool(result.messages))
     except Exception:  # noqa: BLE001 - the customer gets an apology, the log gets the details
         log.exception("turn failed on %s for %s", inbound.channel, inbound.sender_id)
         try:
-            await send([Outgoing(_fit(APOLOGY, profile))])
+            await outbound.send(provider, inbound.sender_id, [Outgoing(_fit(APOLOGY, profile))])
         except Exception:  # noqa: BLE001
             log.exception("could not even apologise on %s to %s", inbound.channel, inbound.sender_id)
 
 
-async def reply(conversation_id: str, messages: List[Dict], send: Send, profile: ChannelProfile) -> List[Delivery]:
-    """Renders messages (Rasa's dicts: text, buttons, image...) for the channel, remembers its options, sends."""
-    outgoing, options = render(messages, limit=profile.limit, keyboards=profile.keyboards,
-                               media=profile.media, gsm7=profile.gsm7)
-    await asyncio.to_thread(inbox.remember_menu, conversation_id, [] if profile.keyboards else options)
-    return (await send(outgoing) or []) if outgoing else []
-
-
-async def _record_turn(inbound: Inbound, replied: bool) -> None:
+async def record_turn(inbound: Inbound, replied: bool) -> None:
     """The message, and when its answer was handed to the provider (latency from the webhook)."""
     latency = int((time.monotonic() - inbound.received_at) * 1000) if replied else None
     await asyncio.to_thread(events.record_turn, get_settings().database_url, inbound.channel, inbound.sender_id, latency)

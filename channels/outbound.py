@@ -1,34 +1,55 @@
-"""Messages the assistant starts (an agent's reply, a survey, a notice), sent on the customer's own channel.
+"""Luz's messages on a customer's own channel: replies to a turn, an agent's words, a survey, a notice.
 
-The same channel classes that receive webhooks send here, configured from the
-same environment, so a message from the console looks and is recorded like
-any other reply.
+Rasa's message dicts (text, buttons, image, attachment) are rendered for the channel's limits
+(``channels/render.py``), the options shown are remembered so a typed "1" maps back, and each
+rendered message goes through the channel's provider (``channels/providers/``). The input channels,
+the console, the integration API and the jobs all send through here; nothing here imports Rasa.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import lru_cache
 from typing import Dict, List, Optional
 
-from channels.conversation import reply
-from channels.telegram import TelegramInput
-from channels.render import Delivery
-from channels.twilio import SmsInput, Template, WhatsAppInput
+from bot.settings import get_settings
+from channels import inbox
+from channels.providers import CHANNELS, Message, Provider, Template, provider_for
+from channels.render import Delivery, Outgoing, render
 
 log = logging.getLogger(__name__)
-CHANNELS = {"whatsapp": WhatsAppInput, "sms": SmsInput, "telegram": TelegramInput}
 
 
 @lru_cache(maxsize=None)
-def channel(name: str):
-    """The configured channel called ``name``, or None (unknown, or no credentials)."""
-    kind = CHANNELS.get(name)
-    instance = kind.from_credentials(None) if kind else None
-    return instance if instance is not None and instance.configured else None
+def provider(name: str) -> Optional[Provider]:
+    """This process's configured provider of channel ``name``, or None (unknown, or no credentials)."""
+    found = provider_for(name, get_settings())
+    return found if found is not None and found.configured else None
 
 
 def can_deliver(name: str) -> bool:
-    return channel(name) is not None
+    return provider(name) is not None
+
+
+async def send(target: Provider, address: str, outgoing: List[Outgoing], template: Optional[Template] = None) -> List[Delivery]:
+    """Sends rendered messages one by one (with a template, only the first, as that template)."""
+    deliveries = []
+    for item in outgoing[:1] if template else outgoing:
+        message: Message = {"text": item.text, "media_url": item.media_url, "buttons": list(item.buttons)}
+        if template:
+            message["template"] = template
+        deliveries.append(await target.send(address, message))
+    return deliveries
+
+
+async def reply(target: Provider, conversation_id: str, messages: List[Dict],
+                template: Optional[Template] = None) -> List[Delivery]:
+    """Renders Rasa-style messages for the provider's channel, remembers its options, sends; what each answered."""
+    profile = target.profile
+    outgoing, options = render(messages, limit=profile.limit, keyboards=profile.keyboards,
+                               media=profile.media, gsm7=profile.gsm7)
+    await asyncio.to_thread(inbox.remember_menu, conversation_id, [] if profile.keyboards else options)
+    return await send(target, conversation_id, outgoing, template) if outgoing else []
 
 
 async def deliver(name: str, conversation_id: str, messages: List[Dict]) -> bool:
@@ -37,24 +58,20 @@ async def deliver(name: str, conversation_id: str, messages: List[Dict]) -> bool
     return bool(deliveries) and all(d.ok for d in deliveries)
 
 
-async def deliver_all(name: str, conversation_id: str, messages: List[Dict], template: Optional[Template] = None) -> List[Delivery]:
+async def deliver_all(name: str, conversation_id: str, messages: List[Dict],
+                      template: Optional[Template] = None) -> List[Delivery]:
     """Sends to a conversation (``tg:<chat>`` on Telegram, a phone otherwise); what each provider answered."""
-    target = channel(name)
+    target = provider(name)
     if target is None:
         log.warning("cannot deliver to %s on %s: channel not configured", conversation_id, name)
         return [Delivery(None, "channel not configured")]
-    if name == "telegram":
-        chat_id = int(conversation_id.split(":", 1)[1])
-        return await reply(conversation_id, messages, lambda out: target.send(chat_id, out), target.profile)
-    if template:
-        return await reply(conversation_id, messages, lambda out: target.send(conversation_id, out, template), target.profile)
-    return await reply(conversation_id, messages, lambda out: target.send(conversation_id, out), target.profile)
+    return await reply(target, conversation_id, messages, template)
 
 
 async def close_all() -> None:
     """Closes the providers' HTTP sessions opened by this process (at shutdown)."""
     for name in CHANNELS:
-        instance = channel(name)
-        if instance is not None:
-            await instance.close()
-    channel.cache_clear()
+        opened = provider(name)
+        if opened is not None:
+            await opened.close()
+    provider.cache_clear()

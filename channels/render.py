@@ -35,6 +35,16 @@ class Outgoing:
     buttons: List[Tuple[str, str]] = field(default_factory=list)  # kept for channels with keyboards
 
 
+@dataclass(frozen=True)
+class ChannelProfile:
+    """What a channel can show: its length limit, buttons, media, and whether it is GSM-7 text (SMS)."""
+
+    limit: int
+    keyboards: bool
+    media: bool
+    gsm7: bool = False
+
+
 @dataclass
 class Delivery:
     """What a provider said of one message: its id, or why not (and whether trying again may help)."""

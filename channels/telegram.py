@@ -1,9 +1,10 @@
-"""Telegram through python-telegram-bot: webhook with a secret token, inline keyboards.
+"""Telegram: the webhook in, with its secret token (sending is ``channels/providers/telegram.py``).
 
 Webhook: ``/webhooks/telegram/webhook``; Telegram sends ``X-Telegram-Bot-Api-Secret-Token``
 (set with ``python -m bot telegram set-webhook``). ``python -m bot telegram poll`` feeds the
-same webhook from getUpdates for development without a public URL. A customer links their
-Telegram account to their records by sharing their phone (a contact button).
+same webhook from getUpdates for development without a public URL. Each ``update_id`` is handled
+once (``channels/guard.py``). A customer links their Telegram account to their records by sharing
+their phone (a contact button).
 """
 from __future__ import annotations
 
@@ -11,25 +12,29 @@ import asyncio
 import hmac
 import logging
 import os
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 from sqlalchemy import select
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, Update
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.phones import to_e164
 from bot.settings import get_settings
-from channels import inbox
-from channels.conversation import ChannelProfile, Inbound, handle_turn, spawn
-from channels.render import TELEGRAM_LIMIT, Delivery, Outgoing
+from channels import outbound
+from channels.conversation import Inbound, OnNewMessage, handle_turn
+from channels.guard import Malformed, Received, guard
+from channels.providers import provider_for
+from channels.providers.telegram import TelegramProvider
+from channels.render import Outgoing
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+TELEGRAM_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"
 WELCOME = ("¡Hola! Soy Luz, la asistente de Energía del Valle. Para darte información de tu cuenta, "
            "comparte tu número de celular con el botón de abajo (solo la primera vez).")
 
@@ -51,11 +56,12 @@ def link_telegram_user(user_id: str, phone: str) -> bool:
 
 
 class TelegramInput(InputChannel):
-    profile = ChannelProfile(limit=TELEGRAM_LIMIT, keyboards=True, media=True)
+    refusal = "invalid secret token"
+    channel = "telegram"
 
-    def __init__(self, token: str, secret: str, api_base_url: Optional[str] = None) -> None:
-        self.token, self.secret, self.api_base_url = token, secret, api_base_url
-        self._bot: Optional[Bot] = None
+    def __init__(self, provider: TelegramProvider, secret: str) -> None:
+        self.provider, self.secret = provider, secret
+        self.profile = provider.profile
 
     @classmethod
     def name(cls) -> Text:
@@ -63,67 +69,42 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
-        env = os.environ
-        channel = cls(env.get("TELEGRAM_BOT_TOKEN", ""), env.get("TELEGRAM_WEBHOOK_SECRET", ""),
-                      env.get("TELEGRAM_API_BASE_URL") or None)
+        channel = cls(provider_for("telegram", get_settings()), os.environ.get(TELEGRAM_WEBHOOK_SECRET, ""))
         if not channel.configured:
             log.warning("telegram channel is off: set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET")
         return channel
 
     @property
     def configured(self) -> bool:
-        return bool(self.token and self.secret)
+        return bool(self.provider.configured and self.secret)
 
-    async def bot(self) -> Bot:
-        if self._bot is None:
-            kwargs = {"base_url": f"{self.api_base_url.rstrip('/')}/bot"} if self.api_base_url else {}
-            bot = Bot(self.token, **kwargs)
-            await bot.initialize()
-            self._bot = bot
-        return self._bot
+    def verify(self, request: Request) -> bool:
+        return hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), self.secret)
 
-    async def close(self) -> None:
-        """Closes the bot's HTTP connections (at shutdown)."""
-        if self._bot is not None:
-            await self._bot.shutdown()
-            self._bot = None
+    async def parse(self, request: Request) -> Optional[Received]:
+        try:
+            update = Update.de_json(request.json, await self.provider.bot())
+        except Exception as error:  # noqa: BLE001 - a malformed body is the sender's problem, not a crash
+            raise Malformed("malformed update") from error
+        if update is None:
+            return None
+        return Received(str(update.update_id), "telegram", lambda on_new_message: self.process(update, on_new_message))
 
-    async def send(self, chat_id: int, outgoing: List[Outgoing]) -> List[Delivery]:
-        """Sends each message and records it; errors are recorded, not raised."""
-        bot = await self.bot()
-        deliveries = []
-        for message in outgoing:
-            markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(title[:64], callback_data=payload[:64])] for title, payload in message.buttons]
-            ) if message.buttons else None
-            try:
-                if message.media_url and message.media_url.split("?")[0].endswith(".png"):
-                    sent = await bot.send_photo(chat_id, message.media_url, caption=message.text[:1024] or None, reply_markup=markup)
-                elif message.media_url:
-                    sent = await bot.send_document(chat_id, message.media_url, caption=message.text[:1024] or None, reply_markup=markup)
-                else:
-                    sent = await bot.send_message(chat_id, message.text, reply_markup=markup)
-                delivery = Delivery(f"tg:{chat_id}:{sent.message_id}")
-                await asyncio.to_thread(inbox.record_outbound, "telegram", str(chat_id), message.text, message.media_url,
-                                        delivery.provider_id, "sent")
-            except Exception as error:  # noqa: BLE001 - recorded; the next message still goes
-                log.exception("Telegram refused a message to %s", chat_id)
-                delivery = Delivery(None, type(error).__name__[:60],
-                                    retryable=isinstance(error, (RetryAfter, NetworkError)) and not isinstance(error, BadRequest))
-                await asyncio.to_thread(inbox.record_outbound, "telegram", str(chat_id), message.text, message.media_url,
-                                        None, "failed", delivery.error)
-            deliveries.append(delivery)
-        return deliveries
+    def acknowledge(self) -> HTTPResponse:
+        return response.json({"ok": True})
+
+    async def say(self, chat_id: int, outgoing: Outgoing) -> None:
+        await outbound.send(self.provider, f"tg:{chat_id}", [outgoing])
 
     async def ask_for_phone(self, chat_id: int) -> None:
-        bot = await self.bot()
+        bot = await self.provider.bot()
         keyboard = ReplyKeyboardMarkup([[KeyboardButton("📱 Compartir mi número", request_contact=True)]],
                                        one_time_keyboard=True, resize_keyboard=True)
         await bot.send_message(chat_id, WELCOME, reply_markup=keyboard)
 
-    async def process(self, update: Update, on_new_message) -> None:
+    async def process(self, update: Update, on_new_message: OnNewMessage) -> None:
         """One update: a callback (button), a shared contact, a location, a text, or media we cannot read."""
-        await self.bot()  # initialised before the update is read
+        await self.provider.bot()  # initialised before the update is read
         location = None
         if update.callback_query:
             query = update.callback_query
@@ -138,7 +119,7 @@ class TelegramInput(InputChannel):
                 linked = own and phone and await asyncio.to_thread(link_telegram_user, user_id, phone)
                 reply = ("¡Listo! Ya reconozco tu cuenta. ¿En qué te ayudo?" if linked else
                          "No encontré ese número en nuestros registros; igual puedo ayudarte con tu número de cuenta.")
-                await self.send(chat_id, [Outgoing(reply, buttons=[("Ver opciones", "/help")])])
+                await self.say(chat_id, Outgoing(reply, buttons=[("Ver opciones", "/help")]))
                 return
             if text.strip() == "/start":
                 await self.ask_for_phone(chat_id)
@@ -154,9 +135,9 @@ class TelegramInput(InputChannel):
             metadata["location"] = location
         inbound = Inbound("telegram", f"tg:{chat_id}", text, metadata,
                           has_unsupported_media=bool(update.message and not text and update.message.effective_attachment))
-        await handle_turn(inbound, on_new_message, lambda out: self.send(chat_id, out), self.profile)
+        await handle_turn(inbound, on_new_message, self.provider)
 
-    def blueprint(self, on_new_message) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         hook = Blueprint("telegram_webhook", __name__)
 
         @hook.route("/", methods=["GET"])
@@ -165,17 +146,6 @@ class TelegramInput(InputChannel):
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request):
-            if not self.configured:
-                return response.text("channel not configured", status=503)
-            if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), self.secret):
-                return response.text("invalid secret token", status=403)
-            try:
-                update = Update.de_json(request.json, await self.bot())
-            except Exception:  # noqa: BLE001 - a malformed body is the sender's problem, not a crash
-                return response.text("malformed update", status=400)
-            if update is None or not await asyncio.to_thread(inbox.first_time, "telegram", str(update.update_id), "telegram"):
-                return response.json({"ok": True})
-            spawn(self.process(update, on_new_message))
-            return response.json({"ok": True})
+            return await guard(self, request, on_new_message)
 
         return hook

@@ -1,36 +1,35 @@
-"""WhatsApp and SMS through Twilio: signed webhooks in, REST API out.
+"""WhatsApp and SMS through Twilio: the signed webhooks in (sending is ``channels/providers/twilio.py``).
 
 Webhooks: ``/webhooks/whatsapp/webhook`` and ``/webhooks/sms/webhook`` (messages),
 ``.../status`` (delivery callbacks). The signature is checked against the public
 URL (``PUBLIC_BASE_URL`` + path, as Twilio signed it behind a proxy); each
-``MessageSid`` is processed once; the webhook answers at once and replies go
-through the REST API on the event loop.
+``MessageSid`` is processed once (``channels/guard.py``); the webhook answers at once
+and the replies go through the provider on the event loop. SMS also answers
+opt-out words and short commands itself.
 """
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
+from typing import Any, Dict, Optional, Text
 from urllib.parse import parse_qsl
-from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
-from twilio.http.async_http_client import AsyncTwilioHttpClient
+from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
-from twilio.base.exceptions import TwilioRestException
-from twilio.rest import Client
 
 from bot.phones import to_e164
 from bot.settings import get_settings
-from channels import inbox
-from channels.conversation import IMAGE_PLACEHOLDER, ChannelProfile, Inbound, handle_turn, spawn
-from channels.render import SMS_PREFERRED, TWILIO_LIMIT, Delivery, Outgoing, to_gsm7
+from channels import inbox, outbound
+from channels.conversation import IMAGE_PLACEHOLDER, Inbound, OnNewMessage, handle_turn
+from channels.guard import Malformed, Received, guard
+from channels.providers import provider_for
+from channels.providers.twilio import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TwilioProvider
+from channels.render import Outgoing
 
 log = logging.getLogger(__name__)
-Template = Tuple[str, Dict[str, str]]  # an approved WhatsApp template: its content SID and variables
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 STOP_WORDS = {"STOP", "BAJA", "CANCELAR", "PARAR", "DETENER", "UNSUBSCRIBE", "STOPALL", "END", "QUIT", "FIN"}
@@ -53,19 +52,15 @@ def form_of(request: Request) -> Dict[str, str]:
 
 
 class TwilioInput(InputChannel):
-    """Shared by WhatsApp and SMS; subclasses name the channel and its sender number."""
+    """Shared by WhatsApp and SMS; subclasses name the channel."""
 
     channel = "twilio"
-    from_env = ""
-    profile = ChannelProfile(limit=TWILIO_LIMIT, keyboards=False, media=True)
+    refusal = "invalid signature"
 
-    def __init__(self, account_sid: str, auth_token: str, from_number: str, public_base_url: str,
-                 api_base_url: Optional[str] = None) -> None:
-        self.account_sid, self.auth_token, self.from_number = account_sid, auth_token, from_number
-        self.public_base_url = public_base_url.rstrip("/")
-        self.api_base_url = api_base_url
-        self.validator = RequestValidator(auth_token) if auth_token else None
-        self._client: Optional[Client] = None
+    def __init__(self, provider: TwilioProvider) -> None:
+        self.provider = provider
+        self.profile = provider.profile
+        self.validator = RequestValidator(provider.auth_token) if provider.auth_token else None
 
     @classmethod
     def name(cls) -> Text:
@@ -73,44 +68,37 @@ class TwilioInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioInput":
-        env, settings = os.environ, get_settings()
-        channel = cls(
-            account_sid=env.get("TWILIO_ACCOUNT_SID", ""), auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
-            from_number=env.get(cls.from_env, ""), public_base_url=settings.public_base_url,
-            api_base_url=env.get("TWILIO_API_BASE_URL") or None,
-        )
+        provider = provider_for(cls.channel, get_settings())
+        channel = cls(provider)
         if not channel.configured:
-            log.warning("%s channel is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and %s", cls.channel, cls.from_env)
+            log.warning("%s channel is off: set %s, %s and %s", cls.channel, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
+                        provider.from_env)
         return channel
 
     @property
     def configured(self) -> bool:
-        return bool(self.account_sid and self.auth_token and self.from_number)
+        return self.provider.configured
 
-    def client(self) -> Client:
-        """The real Twilio client (async HTTP), pointed at TWILIO_API_BASE_URL when set."""
-        if self._client is None:
-            self._client = Client(self.account_sid, self.auth_token, http_client=AsyncTwilioHttpClient())
-            if self.api_base_url:
-                self._client.api.base_url = self.api_base_url.rstrip("/")
-        return self._client
-
-    def address(self, phone: str) -> str:
-        return phone
-
-    async def close(self) -> None:
-        """Closes the HTTP session of the client (at shutdown)."""
-        if self._client is not None:
-            await self._client.http_client.close()
-            self._client = None
-
-    def signed(self, request: Request) -> bool:
+    def verify(self, request: Request) -> bool:
+        """Twilio's signature of the public URL and the form (``X-Twilio-Signature``)."""
         if self.validator is None:
             return False
-        url = f"{self.public_base_url}{request.path}"
+        url = f"{self.provider.public_base_url}{request.path}"
         if request.query_string:
             url += f"?{request.query_string}"
         return self.validator.validate(url, form_of(request), request.headers.get("X-Twilio-Signature", ""))
+
+    async def parse(self, request: Request) -> Received:
+        form = form_of(request)
+        phone = to_e164(form.get("From", ""), get_settings().default_region)
+        sid = form.get("MessageSid") or form.get("SmsMessageSid")
+        if not phone or not sid:
+            raise Malformed("missing From or MessageSid")
+        inbound = self.inbound(form, phone)
+        return Received(sid, phone, lambda on_new_message: self.turn(inbound, on_new_message))
+
+    def acknowledge(self) -> HTTPResponse:
+        return response.text(EMPTY_TWIML, content_type="text/xml")
 
     def inbound(self, form: Dict[str, str], phone: str) -> Inbound:
         text = form.get("Body", "")
@@ -132,40 +120,21 @@ class TwilioInput(InputChannel):
             unsupported = not text.strip()
         return Inbound(self.channel, phone, text, metadata, has_unsupported_media=unsupported)
 
-    async def send(self, phone: str, outgoing: List[Outgoing], template: Optional[Template] = None) -> List[Delivery]:
-        """Sends each message (or one approved template) and records it; errors are recorded, not raised."""
-        callback = f"{self.public_base_url}/webhooks/{self.channel}/status"
-        deliveries = []
-        for message in outgoing:
-            try:
-                if template:
-                    extra = {"content_sid": template[0], "content_variables": json.dumps(template[1])}
-                else:  # only what the message has: an absent field must not travel as the text "None"
-                    extra = {"body": message.text} if message.text else {}
-                    if message.media_url:
-                        extra["media_url"] = [message.media_url]
-                sent = await self.client().messages.create_async(
-                    to=self.address(phone), from_=self.from_number, status_callback=callback, **extra)
-                delivery = Delivery(sent.sid)
-                await asyncio.to_thread(inbox.record_outbound, self.channel, phone, message.text, message.media_url,
-                                        sent.sid, sent.status or "queued")
-            except Exception as error:  # noqa: BLE001 - recorded, visible, and the next message still goes
-                log.exception("Twilio refused a message to %s", phone)
-                status = getattr(error, "status", None)
-                delivery = Delivery(None, str(getattr(error, "code", "") or status or type(error).__name__)[:60],
-                                    retryable=not isinstance(error, TwilioRestException) or status in (429,) or (status or 0) >= 500)
-                await asyncio.to_thread(inbox.record_outbound, self.channel, phone, message.text, message.media_url,
-                                        None, "failed", delivery.error)
-            deliveries.append(delivery)
-            if template:
-                break
-        return deliveries
+    async def turn(self, inbound: Inbound, on_new_message: OnNewMessage) -> None:
+        text = await self.keyword(inbound.sender_id, inbound.text)
+        if text is None:
+            return
+        inbound.text = text
+        await handle_turn(inbound, on_new_message, self.provider)
+
+    async def say(self, phone: str, text: str) -> None:
+        await outbound.send(self.provider, phone, [Outgoing(text)])
 
     async def keyword(self, phone: str, text: str) -> Optional[str]:
         """Opt-out words and short commands; returns the message Rasa should see, or None when answered."""
         return text
 
-    def blueprint(self, on_new_message) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         hook = Blueprint(f"{self.channel}_webhook", __name__)
 
         @hook.route("/", methods=["GET"])
@@ -174,33 +143,12 @@ class TwilioInput(InputChannel):
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request):
-            if not self.configured:
-                return response.text("channel not configured", status=503)
-            if not self.signed(request):
-                return response.text("invalid signature", status=403)
-            form = form_of(request)
-            phone = to_e164(form.get("From", ""), get_settings().default_region)
-            sid = form.get("MessageSid") or form.get("SmsMessageSid")
-            if not phone or not sid:
-                return response.text("missing From or MessageSid", status=400)
-            if not await asyncio.to_thread(inbox.first_time, self.channel, sid, phone):
-                return response.text(EMPTY_TWIML, content_type="text/xml")  # a retry: already answered
-            inbound = self.inbound(form, phone)
-
-            async def turn() -> None:
-                text = await self.keyword(phone, inbound.text)
-                if text is None:
-                    return
-                inbound.text = text
-                await handle_turn(inbound, on_new_message, lambda out: self.send(phone, out), self.profile)
-
-            spawn(turn())
-            return response.text(EMPTY_TWIML, content_type="text/xml")
+            return await guard(self, request, on_new_message)
 
         @hook.route("/status", methods=["POST"])
         async def status(request: Request):
-            if not self.configured or not self.signed(request):
-                return response.text("invalid signature", status=403)
+            if not self.configured or not self.verify(request):
+                return response.text(self.refusal, status=403)
             form = form_of(request)
             sid, state = form.get("MessageSid"), form.get("MessageStatus")
             if not sid or not state:
@@ -213,31 +161,22 @@ class TwilioInput(InputChannel):
 
 class WhatsAppInput(TwilioInput):
     channel = "whatsapp"
-    from_env = "TWILIO_WHATSAPP_FROM"
-
-    def address(self, phone: str) -> str:
-        return f"whatsapp:{phone}"
 
 
 class SmsInput(TwilioInput):
     channel = "sms"
-    from_env = "TWILIO_SMS_FROM"
-    profile = ChannelProfile(limit=SMS_PREFERRED, keyboards=False, media=False, gsm7=True)
-
-    async def send(self, phone: str, outgoing: List[Outgoing], template: Optional[Template] = None) -> List[Delivery]:
-        return await super().send(phone, [Outgoing(to_gsm7(o.text), o.media_url, o.buttons) for o in outgoing])
 
     async def keyword(self, phone: str, text: str) -> Optional[str]:
         word = text.strip().upper().rstrip(".!")
         if word in STOP_WORDS:
             await asyncio.to_thread(inbox.set_opt_out, self.channel, phone, True)
-            await self.send(phone, [Outgoing("Listo, no te enviaremos más mensajes. Escribe ALTA para volver a recibirlos.")])
+            await self.say(phone, "Listo, no te enviaremos más mensajes. Escribe ALTA para volver a recibirlos.")
             return None
         if word in START_WORDS:
             await asyncio.to_thread(inbox.set_opt_out, self.channel, phone, False)
-            await self.send(phone, [Outgoing("Listo, volverás a recibir nuestros avisos. Escribe BAJA para dejar de recibirlos.")])
+            await self.say(phone, "Listo, volverás a recibir nuestros avisos. Escribe BAJA para dejar de recibirlos.")
             return None
         if word in HELP_WORDS:
-            await self.send(phone, [Outgoing(SMS_HELP)])
+            await self.say(phone, SMS_HELP)
             return None
         return KEYWORDS.get(word, text)

@@ -16,19 +16,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.requests import ActionAskArrangementMonths
+from actions.payments import ActionAskArrangementMonths
 from bot import handoff, notifications
 from bot.web.console.auth import create_agent
 from bot.db import models as m
 from bot.db.engine import session_scope
 from bot.formatting import money
 from bot.settings import Settings, get_settings
-from channels.conversation import ChannelProfile, Inbound, handle_turn, reply
-from channels.render import choose, render, to_gsm7, values_of
-from channels.twilio import SmsInput, WhatsAppInput
+from channels.conversation import Inbound, handle_turn
+from channels.outbound import reply
+from channels.providers.twilio import SmsProvider, WhatsAppProvider
+from channels.render import ChannelProfile, Delivery, choose, render, to_gsm7, values_of
 from tests.conftest import PROJECT_ROOT
 
-PROFILES = {"sms": SmsInput.profile, "whatsapp": WhatsAppInput.profile}
+PROFILES = {"sms": SmsProvider.profile, "whatsapp": WhatsAppProvider.profile}
 ALWAYS = Settings.from_environ({"LUZ_AGENT_HOURS": "00:00-24:00", "LUZ_AGENT_DAYS": "1-7"})
 _ids = itertools.count(1)
 
@@ -158,7 +159,7 @@ def test_the_check_catches_a_scale_numbered_by_place(monkeypatch):
 
 def test_a_scale_is_shown_and_read_by_its_own_numbers():
     outgoing, options = render([{"text": handoff.SURVEY_TEXT, "buttons": as_dicts(handoff.SURVEY_OPTIONS)}],
-                               limit=SmsInput.profile.limit, keyboards=False, media=False, gsm7=True)
+                               limit=SmsProvider.profile.limit, keyboards=False, media=False, gsm7=True)
     assert outgoing[0].text.endswith("a 1 (muy mala).\n5 Excelente\n4 Buena\n3 Regular\n2 Mala\n1 Muy mala\n"
                                      "Responde con el numero.")
     assert [choose(typed, options) for typed in ("5", "4.", " 3 ", "2)", "1")] == ["5", "4", "3", "2", "1"]
@@ -190,21 +191,24 @@ def turn(phone: str, channel: str, text: Optional[str], messages: Optional[List[
     """What the customer reads: the survey sent as the console sends it, or the answer to what they typed."""
     sent = []
 
-    async def send(outgoing):
-        sent.extend(outgoing)
-        return []
+    class Recording:  # a provider that keeps what it is given
+        profile = PROFILES[channel]
+
+        async def send(self, address, message):
+            sent.append(message)
+            return Delivery("recorded")
 
     async def assistant(_message):
         raise AssertionError("a survey answer never reaches the assistant")
 
     async def go():
         if messages is not None:
-            await reply(phone, messages, send, PROFILES[channel])
+            await reply(Recording(), phone, messages)
         else:
-            await handle_turn(Inbound(channel, phone, text, {"phone": phone}), assistant, send, PROFILES[channel])
+            await handle_turn(Inbound(channel, phone, text, {"phone": phone}), assistant, Recording())
 
     asyncio.run(go())
-    return "\n".join(o.text for o in sent)
+    return "\n".join(o["text"] for o in sent)
 
 
 def stored(engine, phone: str):

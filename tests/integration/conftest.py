@@ -138,10 +138,10 @@ def service(use_database, monkeypatch, twilio_api, telegram_api):
 
 def _clear_caches() -> None:
     from bot.jobs.tasks import dispatcher
-    from channels.outbound import channel
+    from channels.outbound import provider
 
     get_settings.cache_clear()
-    channel.cache_clear()
+    provider.cache_clear()
     dispatcher.cache_clear()
 
 

@@ -88,7 +88,8 @@ def test_complaints_are_listed_by_status_and_deadline(service):
 
 
 def test_a_resolved_complaint_is_told_and_surveyed_and_the_answer_is_stored(service, engine, twilio_api):
-    from channels.handoffs import route
+    from bot.routing import route
+    from bot.settings import get_settings
 
     with session_scope(engine) as session:
         zone = session.execute(select(m.Zone).where(m.Zone.code == "ZN-02")).scalar_one()
@@ -111,7 +112,7 @@ def test_a_resolved_complaint_is_told_and_surveyed_and_the_answer_is_stored(serv
     run_job(service, "dispatch")
     survey = sent_to(twilio_api, person.phone)[1]["body"]
     assert f"atencion de tu reclamo {ticket}" in survey and "\n5 Excelente\n" in survey and "1. Excelente" not in survey
-    assert "¡Gracias por tu calificación!" in route(person.phone, "5", {}, "sms")[0]["text"]
+    assert "¡Gracias por tu calificación!" in route(get_settings(), person.phone, "5", {}, "sms")[0]["text"]
     with session_scope(engine) as session:
         answered = session.execute(select(m.Survey).where(m.Survey.complaint_id == complaint.id)).scalar_one()
         assert answered.score == 5 and answered.subject == "complaint"

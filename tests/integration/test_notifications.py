@@ -15,7 +15,7 @@ from bot.jobs.scheduler import build_scheduler
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from bot.settings import get_settings
 from channels import inbox
-from channels.handoffs import route
+from bot.routing import route
 from tests.integration.conftest import _numbers, run_job, sent_to
 
 
@@ -81,10 +81,11 @@ def test_a_new_estimate_and_the_restoration_are_told_and_a_no_opens_a_report(ser
     question = sent_to(twilio_api, people["caro"].phone)[-1]["body"]
     assert "la energia ya volvio" in question and "2. No, sigo sin luz" in question
     assert inbox.menu_of(people["caro"].phone)[1] == ("No, sigo sin luz", "restored:no")
-    answer = route(people["caro"].phone, "restored:no", {}, "sms")[0]["text"]
+    answer = route(get_settings(), people["caro"].phone, "restored:no", {}, "sms")[0]["text"]
     assert "Abrí un reporte con el número AV-" in answer
-    assert "Gracias por confirmarlo" in route(f"tg:{people['gabi'].telegram[3:]}", "restored:yes", {}, "telegram")[0]["text"]
-    assert route(people["caro"].phone, "no", {}, "sms") is None  # answered once; a later "no" is the assistant's
+    gabi = f"tg:{people['gabi'].telegram[3:]}"
+    assert "Gracias por confirmarlo" in route(get_settings(), gabi, "restored:yes", {}, "telegram")[0]["text"]
+    assert route(get_settings(), people["caro"].phone, "no", {}, "sms") is None  # answered once; a later "no" is the assistant's
     assert service.patch(f"/api/v1/outages/{outage['id']}", json={"status": "restored"}).status_code == 409
 
 

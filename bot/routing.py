@@ -1,10 +1,12 @@
-"""What a conversation waits for before the assistant answers: a person, a survey answer, a yes/no to a notice.
+"""Who answers a customer's message, the same on every channel (REST included).
 
-Also the channels' side of the handoff: the way back, callbacks instead of waiting, upset customers.
+Before the assistant (``route``): a person who has the conversation gets the message, a "salir" hands
+it back to Luz, a pending survey takes its score, a "did your power come back?" takes its yes or no.
+After the assistant (``escalate_if_upset``): a clearly upset customer (``bot/mood.py``) is offered a
+person at once. The channels only carry the messages (``channels/conversation.py``).
 
-Synchronous database work, run in a worker thread from the channels' async
-handlers. Functions return Rasa-style message dicts for the customer (or
-None when the assistant should answer as usual).
+Synchronous database work (run it in a worker thread from async code). Functions return Rasa-style
+message dicts for the customer, or None when the assistant should answer as usual.
 """
 from __future__ import annotations
 
@@ -13,21 +15,18 @@ from typing import Dict, List, Optional
 from bot import events, handoff, mood, notifications
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
-from bot.settings import get_settings
+from bot.settings import Settings
 
 Messages = List[Dict]
 
 
-def _engine():
-    return engine_for(get_settings().database_url)
-
-
-def route(conversation_id: str, text: str, metadata: Optional[Dict] = None, channel: str = "") -> Optional[Messages]:
+def route(settings: Settings, conversation_id: str, text: str, metadata: Optional[Dict] = None,
+          channel: str = "") -> Optional[Messages]:
     """Before the assistant: a person has this conversation, or a survey or a notice waits for its answer.
 
     Returns what to tell the customer (possibly nothing), or None to let the assistant answer.
     """
-    with session_scope(_engine()) as session:
+    with session_scope(engine_for(settings.database_url)) as session:
         current = handoff.open_handoff(session, conversation_id)
         if current is not None:
             if handoff.normalise(text) in handoff.EXIT_WORDS:
@@ -53,13 +52,14 @@ def route(conversation_id: str, text: str, metadata: Optional[Dict] = None, chan
     return None
 
 
-def escalate_if_upset(conversation_id: str, channel: str, text: str, phone: Optional[str]) -> Messages:
+def escalate_if_upset(settings: Settings, conversation_id: str, channel: str, text: str,
+                      phone: Optional[str]) -> Messages:
     """After the assistant answered: a clearly upset customer is offered a person at once."""
     if not mood.upset(text):
         return []
-    with session_scope(_engine()) as session:
+    with session_scope(engine_for(settings.database_url)) as session:
         placement = handoff.request(session, conversation_id=conversation_id, channel=channel, reason="upset",
-                                    settings=get_settings(), phone=phone, summary=text)
+                                    settings=settings, phone=phone, summary=text)
         if placement.queued:
             if not placement.created:
                 return []

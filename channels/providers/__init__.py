@@ -1,0 +1,95 @@
+"""The providers that carry Luz's messages: Twilio (WhatsApp, SMS) and Telegram, behind one interface.
+
+Every provider sends one message to one address with the same call, ``await provider.send(address,
+message)``, and answers with a ``Delivery`` (the provider's id, or why not and whether trying again may
+help); it records every message it sends or fails to send (``channels/inbox.py``) and never raises. The
+input channels (webhooks), the console, the integration API and the jobs all send through here, so a
+message looks and is recorded the same whoever starts it.
+
+Nothing here imports Rasa or Sanic: the web service and the scheduler send without loading them.
+``provider_for(channel, settings)`` builds the provider of a channel from the settings and the
+environment; the provider connects on its first send, not when built.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from abc import ABC, abstractmethod
+from typing import Dict, List, Mapping, Optional, Tuple, TypedDict
+
+from channels import inbox
+from channels.render import ChannelProfile, Delivery
+
+log = logging.getLogger(__name__)
+
+Template = Tuple[str, Dict[str, str]]  # an approved WhatsApp template: its content SID and variables
+CHANNELS = ("whatsapp", "sms", "telegram")
+
+
+class Message(TypedDict, total=False):
+    """One provider message, already rendered for the channel (``channels/render.py``)."""
+
+    text: str
+    media_url: Optional[str]
+    buttons: List[Tuple[str, str]]  # (title, payload); shown only where the channel has keyboards
+    template: Template  # WhatsApp outside the 24-hour window: this approved template instead of the text
+
+
+class Provider(ABC):
+    """One channel's way out. Subclasses talk to the network; ``send`` records and never raises."""
+
+    channel: str = ""
+    profile: ChannelProfile
+
+    @property
+    @abstractmethod
+    def configured(self) -> bool:
+        """Whether the credentials to send are there (a channel without them stays off)."""
+
+    async def send(self, address: str, message: Message) -> Delivery:
+        """Sends ``message`` to ``address`` (a phone in E.164, or ``tg:<chat>`` on Telegram) and records it.
+
+        A provider's refusal or a network error comes back as a failed ``Delivery``: the caller decides
+        whether to go on with the next message or to retry later (``bot/jobs/dispatch.py``).
+        """
+        try:
+            delivery, status = await self.transmit(address, message)
+        except Exception as error:  # noqa: BLE001 - recorded, visible, and the next message still goes
+            log.exception("%s refused a message to %s", self.channel, address)
+            delivery, status = self.failure(error), "failed"
+        await asyncio.to_thread(inbox.record_outbound, self.channel, self.recipient(address), message.get("text") or "",
+                                message.get("media_url"), delivery.provider_id, status, delivery.error)
+        return delivery
+
+    @abstractmethod
+    async def transmit(self, address: str, message: Message) -> Tuple[Delivery, str]:
+        """Hands the message to the provider's API: the delivery and the status the provider gave it."""
+
+    @abstractmethod
+    def failure(self, error: Exception) -> Delivery:
+        """What an exception from ``transmit`` means: an error code, and whether a retry may succeed."""
+
+    def recipient(self, address: str) -> str:
+        """How the address is recorded among the messages sent."""
+        return address
+
+    async def close(self) -> None:
+        """Closes the HTTP session this provider opened (at shutdown)."""
+
+
+def provider_for(channel: str, settings, environ: Optional[Mapping[str, str]] = None) -> Optional[Provider]:
+    """The provider of ``channel`` ("whatsapp", "sms", "telegram"), configured or not; None for another name.
+
+    Credentials come from ``environ`` (``os.environ`` by default): TWILIO_* and TELEGRAM_* (README).
+    """
+    env = os.environ if environ is None else environ
+    if channel in ("whatsapp", "sms"):
+        from channels.providers.twilio import SmsProvider, WhatsAppProvider
+
+        return (WhatsAppProvider if channel == "whatsapp" else SmsProvider).from_environ(settings, env)
+    if channel == "telegram":
+        from channels.providers.telegram import TelegramProvider
+
+        return TelegramProvider.from_environ(settings, env)
+    return None
