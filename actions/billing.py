@@ -44,10 +44,9 @@ def check_balance(session: Session, ctx: JourneyContext) -> Outcome:
         return [Reply(text, [("Cómo pagar", "/pay_bill"), ("Acuerdo de pago", "/payment_arrangement")])], {}
     if b.unpaid_bills == 0 or b.amount_due <= 0:  # a bill of $ 0 (a prosumer's credits) owes nothing
         paid = f", pagada el {day(b.latest_paid_on, today)}" if b.latest_paid_on else ""
-        text = (
-            f"¡Estás al día, {first_name}! Tu {where} no tiene saldo pendiente. "
-            f"Tu última factura, de {month(b.latest_period)}, fue de {money(b.latest_total)}{paid}."
-        )
+        latest = (f" Tu última factura, de {month(b.latest_period)}, fue de {money(b.latest_total)}{paid}."
+                  if b.latest_period is not None and b.latest_total is not None else "")
+        text = f"¡Estás al día, {first_name}! Tu {where} no tiene saldo pendiente.{latest}"
         return [Reply(text, [("Historial de consumo", "/consumption_history"), ("Nada más", "/thank")])], {}
     if b.overdue_bills:
         text = (
@@ -55,6 +54,8 @@ def check_balance(session: Session, ctx: JourneyContext) -> Outcome:
             "Paga pronto para evitar la suspensión del servicio; si necesitas, podemos ofrecerte un acuerdo de pago."
         )
         return [Reply(text, [("Pagar", "/pay_bill"), ("Acuerdo de pago", "/payment_arrangement")])], {}
+    if b.latest_period is None or b.next_due_date is None:  # unpaid and not overdue: both are known
+        raise LookupError(f"account {account.account_number}: an unpaid bill without its period or due date")
     text = (
         f"{first_name}, tu {where} tiene un saldo de {money(b.amount_due)}, "
         f"de la factura de {month(b.latest_period)}. Vence el {day(b.next_due_date, today)}."

@@ -138,7 +138,7 @@ class ActionSubmitComplaint(GuardedAction):
         photos = complaint_images(tracker)
 
         def file(session: Session):
-            account = records.account_by_number(session, number)
+            account = records.verified_account(session, number)
             complaint = cases.file_complaint(
                 session, account=account, category=category, description=description, channel=channel,
                 deadline_days=config.complaint_deadline_business_days, timezone=config.timezone,

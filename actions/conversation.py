@@ -80,7 +80,7 @@ class ActionSwitchAccount(GuardedAction):
             Reply(f"¿Quieres saber cómo va el reclamo {ticket}?",
                   [("Sí, ver cómo va", f'/complaint_status{{"ticket_id": "{ticket}"}}'), ("Ver opciones", "/help")]).send(dispatcher)
             return []
-        follow_up = FOLLOW_UPS.get(previous_intent(tracker))
+        follow_up = FOLLOW_UPS.get(previous_intent(tracker) or "")
         if not number and follow_up and fold(tracker.latest_message.get("text") or "").lstrip("¿ ").startswith("y "):
             return await follow_up().act(dispatcher, tracker, domain)  # "¿y para un local comercial?"
         if not number:

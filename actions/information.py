@@ -54,7 +54,7 @@ def asks_for_tariff(text: str, tariff_name: str) -> bool:
     if re.search(r"\b(comerci\w*|negocio|local|tienda)\b", said):
         return "comercial" in name
     stratum = re.search(r"\bestrato\s*(\d)\b", said)
-    return bool(stratum) and "residencial" in name and re.search(rf"\b{stratum.group(1)}\b", name) is not None
+    return stratum is not None and "residencial" in name and re.search(rf"\b{stratum.group(1)}\b", name) is not None
 
 
 class ActionTariffInfo(GuardedAction):

@@ -89,7 +89,7 @@ class ActionRunJourney(GuardedAction):
         number = tracker.get_slot("account_number")
 
         def work(session: Session) -> Outcome:
-            account = records.account_by_number(session, number)
+            account = records.verified_account(session, number)
             return handler(session, JourneyContext(account=account, **context_args))
 
         replies, slots = await with_records(work)

@@ -179,7 +179,7 @@ def outage_reported_by_anyone(session: Session, text: str, phone: Optional[str],
     if zone is None and street is None:
         return None
     outage = records.active_outage_in(session, zone.id) if zone else None
-    if outage is not None:
+    if outage is not None and zone is not None:
         return [_known_outage_reply(session, outage, zone.name)]
     place = ", ".join(part for part in (street, zone.name if zone else None) if part)
     report = cases.report_problem(session, kind="no_power", channel=channel, phone=phone, address=place, description=text[:500])

@@ -160,7 +160,7 @@ class ActionSubmitPaymentReport(GuardedAction):
         number, channel = tracker.get_slot("account_number"), tracker.get_latest_input_channel() or "rest"
 
         def save(session: Session):
-            account = records.account_by_number(session, number)
+            account = records.verified_account(session, number)
             payment = cases.record_reported_payment(session, account=account, amount=Decimal(amount), place=place, channel=channel)
             return payment.reference, account.status == m.AccountStatus.suspended
 
@@ -241,7 +241,7 @@ class ActionSubmitArrangement(GuardedAction):
         number, channel = tracker.get_slot("account_number"), tracker.get_latest_input_channel() or "rest"
 
         def save(session: Session):
-            account = records.account_by_number(session, number)
+            account = records.verified_account(session, number)
             balance = records.balance(session, account, today())
             down = (balance.amount_due * DOWN_PAYMENT_SHARE).quantize(Decimal("1"))
             monthly = instalment(balance.amount_due - down, int(months))

@@ -62,7 +62,7 @@ class ValidateMeterReadingForm(GuardedFormValidation):
         number = tracker.get_slot("account_number")
 
         def bounds(session: Session):
-            account = records.account_by_number(session, number)
+            account = records.verified_account(session, number)
             last = records.last_reading(session, account, measured_only=True)
             recent = records.bills(session, account, 6)
             monthly = Decimal(str(mean(float(b.kwh) for b in recent))) if recent else Decimal("500")
@@ -90,7 +90,7 @@ class ActionSubmitMeterReading(GuardedAction):
             return clear
 
         def save(session: Session) -> Decimal:
-            account = records.account_by_number(session, number)
+            account = records.verified_account(session, number)
             last = records.last_reading(session, account, measured_only=True)
             session.add(m.MeterReading(account_id=account.id, read_at=m.utcnow(), value_kwh=Decimal(reading),
                                        reading_type=m.ReadingType.customer))
@@ -146,7 +146,7 @@ class ActionSubmitContact(GuardedAction):
         phone = sender_phone(tracker)
 
         def save(session: Session) -> Optional[str]:
-            account = records.account_by_number(session, number)
+            account = records.verified_account(session, number)
             if not records.phone_owns_account(session, phone, account):
                 return None  # verified by the id digits only: a registered phone would give them lasting access
             customer = account.customer
@@ -339,7 +339,7 @@ class ActionSubmitChangeOwner(GuardedAction):
         phone, channel = sender_phone(tracker), tracker.get_latest_input_channel() or "rest"
 
         def save(session: Session) -> str:
-            account = records.account_by_number(session, number)
+            account = records.verified_account(session, number)
             return cases.request_service(session, kind="change_owner", channel=channel, account=account,
                                          details={"new_owner": name, "phone": phone}).ticket
 

@@ -79,7 +79,8 @@ def wants_to_leave(text: str) -> bool:
     """True when the whole message asks to leave what we are doing ("cancelar", "ya no", "salir"), also
     wrapped in a few words ("no no, cancela eso", "mejor olvídalo, gracias")."""
     plain = _plain(text or "")
-    return (plain in CANCEL_WORDS or _POLITE.match(plain).group(1) in CANCEL_WORDS
+    polite = _POLITE.match(plain)
+    return (plain in CANCEL_WORDS or (polite is not None and polite.group(1) in CANCEL_WORDS)
             or _NOT_DOING.match(plain) is not None)
 
 

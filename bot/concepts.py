@@ -12,6 +12,7 @@ import re
 from typing import Dict, Iterable, List, Pattern
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.text import fold
 
@@ -103,7 +104,7 @@ COMPILED: List[Pattern[str]] = [re.compile(expression) for expression in CONCEPT
 PATTERNS: Dict[str, Pattern[str]] = dict(zip(CONCEPTS, COMPILED))  # by name, for code that needs one concept
 
 
-def concept_flags(texts: Iterable[str]) -> np.ndarray:
+def concept_flags(texts: Iterable[str]) -> npt.NDArray[np.float64]:
     """One row per text, one 0/1 column per concept (in CONCEPTS order)."""
     folded = [fold(text) for text in texts]
     return np.array([[1.0 if pattern.search(text) else 0.0 for pattern in COMPILED] for text in folded])

@@ -62,6 +62,14 @@ def account_by_number(session: Session, account_number: str) -> Optional[m.Accou
     return session.execute(query).scalar_one_or_none()
 
 
+def verified_account(session: Session, account_number: Optional[str]) -> m.Account:
+    """The account a conversation was verified for; it exists, so its absence is a fault, not an answer."""
+    account = account_by_number(session, account_number) if account_number else None
+    if account is None:
+        raise LookupError(f"the verified account {account_number!r} is not in the records")
+    return account
+
+
 def phone_owns_account(session: Session, phone: Optional[str], account: m.Account) -> bool:
     if not phone:
         return False

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Dict, Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -210,7 +210,7 @@ class Settings:
             run_dir=Path(env.get(LUZ_RUN_DIR) or cls.run_dir),
         )
 
-    def rasa_environment(self) -> dict:
+    def rasa_environment(self) -> Dict[str, str]:
         """Variables that endpoints.yml and the actions read, for child processes."""
         return {
             DATABASE_URL: self.database_url,

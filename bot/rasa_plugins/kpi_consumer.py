@@ -57,8 +57,9 @@ def main(settings: Settings) -> int:
             loop.add_signal_handler(signum, stop.set)
         task = asyncio.create_task(consume(url, queue_name, settings.database_url, stop))
         await asyncio.wait([task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
-        if task.done() and task.exception():
-            raise task.exception()
+        failure = task.exception() if task.done() else None
+        if failure is not None:
+            raise failure
         log.info("stopped")
         # Unacknowledged messages go back to the queue, so leaving at once loses nothing; the AMQP
         # client's own shutdown can otherwise hold the process past its grace period.

@@ -47,6 +47,8 @@ def installed() -> bool:
 
 
 def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+    if _validator is None:  # only install() puts this method on RemoteAction, after setting the validator
+        raise RuntimeError("the action-response check ran before speedups.install()")
     try:
         _validator.validate(result)
         return True

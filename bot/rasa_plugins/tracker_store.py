@@ -23,7 +23,7 @@ import itertools
 import json
 import logging
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any, Dict, List, Optional, Text, Type, cast
 
 from rasa.core import tracker_store
 from rasa.shared.core.events import Event
@@ -60,12 +60,13 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
         # Rasa builds its tracker store at start-up, before any message: the moment to install the speed-ups.
         speedups.install()
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+        rasa_engine: Any = cast(Any, self).engine  # set by Rasa's constructor (untyped)
+        if rasa_engine.dialect.name == "sqlite" and rasa_engine.url.database not in (None, "", ":memory:"):
             # Rasa's engine has no pool on a SQLite file (SQLAlchemy 1.4): every query opened, configured
             # and closed a connection, a tenth of the Rasa server's CPU under load. The records database's
             # engine keeps its connections open, in WAL mode; the tracker store uses the same kind.
-            self.engine.dispose()
-            self.engine = create_engine(str(self.engine.url))
+            rasa_engine.dispose()
+            self.engine = create_engine(str(rasa_engine.url))
             self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:

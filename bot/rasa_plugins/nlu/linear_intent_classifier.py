@@ -136,13 +136,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
         Blank text gets every intent equally likely, so the FallbackClassifier answers it (the model
         alone would guess an intent with some confidence) and the customer still gets a reply."""
-        pending = [m for m in messages if isinstance(m.get(TEXT), str) and self._pipeline is not None]
-        if not pending:
+        pipeline = self._pipeline
+        pending = [m for m in messages if isinstance(m.get(TEXT), str)] if pipeline is not None else []
+        if pipeline is None or not pending:
             return messages
         texts = [m.get(TEXT) for m in pending]
-        probabilities = self._pipeline.predict_proba(texts)
+        probabilities = pipeline.predict_proba(texts)
         probabilities[[not text.strip() for text in texts]] = 1.0 / probabilities.shape[1]
-        names = self._pipeline.classes_
+        names = pipeline.classes_
         for message, row in zip(pending, probabilities):
             order = np.argsort(row)[::-1][: self._config["ranking_length"]]
             ranking = [{INTENT_NAME_KEY: str(names[i]), PREDICTED_CONFIDENCE_KEY: float(row[i])} for i in order]
