@@ -25,9 +25,6 @@ from bot.concepts import PATTERNS
 from bot.text import fold
 from bot.phones import to_e164
 
-# Moved to actions/payments.py; tests/channels/test_numbered_options.py still imports it from here (being rewritten).
-from actions.payments import ActionAskArrangementMonths  # noqa: F401,E402 - remove when that import moves
-
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 PLACE = PATTERNS["place"]  # what an address reads like (new connections)
 

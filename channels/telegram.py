@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import os
 from typing import Any, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel
@@ -34,7 +33,6 @@ from channels.render import Outgoing
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-TELEGRAM_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"
 WELCOME = ("¡Hola! Soy Luz, la asistente de Energía del Valle. Para darte información de tu cuenta, "
            "comparte tu número de celular con el botón de abajo (solo la primera vez).")
 
@@ -69,7 +67,8 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
-        channel = cls(provider_for("telegram", get_settings()), os.environ.get(TELEGRAM_WEBHOOK_SECRET, ""))
+        settings = get_settings()
+        channel = cls(provider_for("telegram", settings), str(settings.telegram_webhook_secret))
         if not channel.configured:
             log.warning("telegram channel is off: set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET")
         return channel

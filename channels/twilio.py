@@ -21,12 +21,12 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.phones import to_e164
-from bot.settings import get_settings
+from bot.settings import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_SMS_FROM, TWILIO_WHATSAPP_FROM, get_settings
 from channels import inbox, outbound
 from channels.conversation import IMAGE_PLACEHOLDER, Inbound, OnNewMessage, handle_turn
 from channels.guard import Malformed, Received, guard
 from channels.providers import provider_for
-from channels.providers.twilio import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TwilioProvider
+from channels.providers.twilio import TwilioProvider
 from channels.render import Outgoing
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,8 @@ class TwilioInput(InputChannel):
         provider = provider_for(cls.channel, get_settings())
         channel = cls(provider)
         if not channel.configured:
-            log.warning("%s channel is off: set %s, %s and %s", cls.channel, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
-                        provider.from_env)
+            sender = TWILIO_WHATSAPP_FROM if cls.channel == "whatsapp" else TWILIO_SMS_FROM
+            log.warning("%s channel is off: set %s, %s and %s", cls.channel, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, sender)
         return channel
 
     @property

@@ -7,17 +7,17 @@ input channels (webhooks), the console, the integration API and the jobs all sen
 message looks and is recorded the same whoever starts it.
 
 Nothing here imports Rasa or Sanic: the web service and the scheduler send without loading them.
-``provider_for(channel, settings)`` builds the provider of a channel from the settings and the
-environment; the provider connects on its first send, not when built.
+``provider_for(channel, settings)`` builds the provider of a channel from the settings (TWILIO_* and
+TELEGRAM_*, read in ``bot/settings.py``); the provider connects on its first send, not when built.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from abc import ABC, abstractmethod
-from typing import Dict, List, Mapping, Optional, Tuple, TypedDict
+from typing import Dict, List, Optional, Tuple, TypedDict
 
+from bot.settings import Settings
 from channels import inbox
 from channels.render import ChannelProfile, Delivery
 
@@ -78,18 +78,14 @@ class Provider(ABC):
         """Closes the HTTP session this provider opened (at shutdown)."""
 
 
-def provider_for(channel: str, settings, environ: Optional[Mapping[str, str]] = None) -> Optional[Provider]:
-    """The provider of ``channel`` ("whatsapp", "sms", "telegram"), configured or not; None for another name.
-
-    Credentials come from ``environ`` (``os.environ`` by default): TWILIO_* and TELEGRAM_* (README).
-    """
-    env = os.environ if environ is None else environ
+def provider_for(channel: str, settings: Settings) -> Optional[Provider]:
+    """The provider of ``channel`` ("whatsapp", "sms", "telegram"), configured or not; None for another name."""
     if channel in ("whatsapp", "sms"):
         from channels.providers.twilio import SmsProvider, WhatsAppProvider
 
-        return (WhatsAppProvider if channel == "whatsapp" else SmsProvider).from_environ(settings, env)
+        return (WhatsAppProvider if channel == "whatsapp" else SmsProvider).from_settings(settings)
     if channel == "telegram":
         from channels.providers.telegram import TelegramProvider
 
-        return TelegramProvider.from_environ(settings, env)
+        return TelegramProvider.from_settings(settings)
     return None

@@ -6,16 +6,15 @@ document. The input channel (``channels/telegram.py``) reads updates with the sa
 """
 from __future__ import annotations
 
-from typing import Mapping, Optional, Tuple
+from typing import Optional, Tuple
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
+from bot.settings import Settings
 from channels.providers import Message, Provider
 from channels.render import TELEGRAM_LIMIT, ChannelProfile, Delivery
 
-TELEGRAM_BOT_TOKEN = "TELEGRAM_BOT_TOKEN"
-TELEGRAM_API_BASE_URL = "TELEGRAM_API_BASE_URL"
 
 
 def chat_of(address: str) -> int:
@@ -32,8 +31,8 @@ class TelegramProvider(Provider):
         self._bot: Optional[Bot] = None
 
     @classmethod
-    def from_environ(cls, settings, environ: Mapping[str, str]) -> "TelegramProvider":
-        return cls(environ.get(TELEGRAM_BOT_TOKEN, ""), environ.get(TELEGRAM_API_BASE_URL) or None)
+    def from_settings(cls, settings: Settings) -> "TelegramProvider":
+        return cls(str(settings.telegram_bot_token), settings.telegram_api_base_url or None)
 
     @property
     def configured(self) -> bool:

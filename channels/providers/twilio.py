@@ -8,26 +8,21 @@ text; SMS is GSM-7 text and never a template.
 from __future__ import annotations
 
 import json
-from typing import Mapping, Optional, Tuple
+from typing import Optional, Tuple
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from bot.settings import Settings
 from channels.providers import Message, Provider
 from channels.render import SMS_PREFERRED, TWILIO_LIMIT, ChannelProfile, Delivery, to_gsm7
 
-TWILIO_ACCOUNT_SID = "TWILIO_ACCOUNT_SID"
-TWILIO_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
-TWILIO_WHATSAPP_FROM = "TWILIO_WHATSAPP_FROM"
-TWILIO_SMS_FROM = "TWILIO_SMS_FROM"
-TWILIO_API_BASE_URL = "TWILIO_API_BASE_URL"
 
 
 class TwilioProvider(Provider):
     """Shared by WhatsApp and SMS; subclasses name the channel, its sender number and its address form."""
 
-    from_env = ""
     profile = ChannelProfile(limit=TWILIO_LIMIT, keyboards=False, media=True)
 
     def __init__(self, account_sid: str, auth_token: str, from_number: str, public_base_url: str,
@@ -38,10 +33,15 @@ class TwilioProvider(Provider):
         self._client: Optional[Client] = None
 
     @classmethod
-    def from_environ(cls, settings, environ: Mapping[str, str]) -> "TwilioProvider":
-        return cls(account_sid=environ.get(TWILIO_ACCOUNT_SID, ""), auth_token=environ.get(TWILIO_AUTH_TOKEN, ""),
-                   from_number=environ.get(cls.from_env, ""), public_base_url=settings.public_base_url,
-                   api_base_url=environ.get(TWILIO_API_BASE_URL) or None)
+    def sender(cls, settings: Settings) -> str:
+        """This channel's number (``whatsapp:+1...`` or ``+1...``): empty leaves the channel off."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "TwilioProvider":
+        return cls(account_sid=settings.twilio_account_sid, auth_token=str(settings.twilio_auth_token),
+                   from_number=cls.sender(settings), public_base_url=settings.public_base_url,
+                   api_base_url=settings.twilio_api_base_url or None)
 
     @property
     def configured(self) -> bool:
@@ -85,7 +85,10 @@ class TwilioProvider(Provider):
 
 class WhatsAppProvider(TwilioProvider):
     channel = "whatsapp"
-    from_env = TWILIO_WHATSAPP_FROM
+
+    @classmethod
+    def sender(cls, settings: Settings) -> str:
+        return settings.twilio_whatsapp_from
 
     def to(self, phone: str) -> str:
         return f"whatsapp:{phone}"
@@ -93,8 +96,11 @@ class WhatsAppProvider(TwilioProvider):
 
 class SmsProvider(TwilioProvider):
     channel = "sms"
-    from_env = TWILIO_SMS_FROM
     profile = ChannelProfile(limit=SMS_PREFERRED, keyboards=False, media=False, gsm7=True)
+
+    @classmethod
+    def sender(cls, settings: Settings) -> str:
+        return settings.twilio_sms_from
 
     async def send(self, address: str, message: Message) -> Delivery:
         """GSM-7 text (an "á" would more than double the price), never a template."""

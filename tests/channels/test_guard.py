@@ -16,7 +16,8 @@ from channels.telegram import SECRET_HEADER, TelegramInput
 from channels.twilio import WhatsAppInput
 from tests.product import TELEGRAM_SECRET, TELEGRAM_TOKEN, TWILIO_SID, TWILIO_TOKEN, WHATSAPP_FROM
 
-SETTINGS = Settings.from_environ({"PUBLIC_BASE_URL": "https://luz.example"})
+BASE = {"PUBLIC_BASE_URL": "https://luz.example"}
+SETTINGS = Settings.from_environ(BASE)
 ENVIRON = {"TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
            "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN}
 _sids = itertools.count(1)
@@ -31,7 +32,7 @@ def twilio_request(form: dict, signature=None):
 
 
 def whatsapp(turns: list) -> WhatsAppInput:
-    channel = WhatsAppInput(provider_for("whatsapp", SETTINGS, ENVIRON))
+    channel = WhatsAppInput(provider_for("whatsapp", Settings.from_environ({**BASE, **ENVIRON})))
 
     async def turn(inbound, _on_new_message):
         turns.append(inbound)
@@ -70,7 +71,7 @@ def test_a_repeated_message_is_handed_over_once_and_each_answered(use_database):
 
 
 def test_a_channel_without_credentials_is_off_and_a_signed_but_unreadable_message_is_a_400(use_database):
-    off = WhatsAppInput(provider_for("whatsapp", SETTINGS, {}))
+    off = WhatsAppInput(provider_for("whatsapp", SETTINGS))
     assert run(off, twilio_request(message("+573105551003", "hola")))[0].status == 503
     form = message("+573105551003", "hola")
     del form["From"]
@@ -78,6 +79,6 @@ def test_a_channel_without_credentials_is_off_and_a_signed_but_unreadable_messag
 
 
 def test_telegram_checks_its_secret_token_the_same_way(use_database):
-    channel = TelegramInput(provider_for("telegram", SETTINGS, ENVIRON), TELEGRAM_SECRET)
+    channel = TelegramInput(provider_for("telegram", Settings.from_environ({**BASE, **ENVIRON})), TELEGRAM_SECRET)
     wrong = SimpleNamespace(headers={SECRET_HEADER: "guess"}, json={"update_id": 1})
     assert run(channel, wrong)[0].status == 403

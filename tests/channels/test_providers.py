@@ -19,7 +19,8 @@ from channels.providers.twilio import SmsProvider, TwilioProvider, WhatsAppProvi
 from tests.conftest import PROJECT_ROOT
 from tests.product import SMS_FROM, TELEGRAM_TOKEN, TWILIO_SID, TWILIO_TOKEN, WHATSAPP_FROM
 
-SETTINGS = Settings.from_environ({"PUBLIC_BASE_URL": "https://luz.example"})
+BASE = {"PUBLIC_BASE_URL": "https://luz.example"}
+SETTINGS = Settings.from_environ(BASE)
 
 
 def environ(twilio_api=None, telegram_api=None) -> dict:
@@ -55,14 +56,14 @@ def test_every_provider_sends_with_the_same_call():
 
 def test_the_registry_knows_the_three_channels_and_who_is_configured():
     for channel, kind in (("whatsapp", WhatsAppProvider), ("sms", SmsProvider), ("telegram", TelegramProvider)):
-        assert isinstance(provider_for(channel, SETTINGS, environ()), kind)
-        assert provider_for(channel, SETTINGS, environ()).configured
-        assert not provider_for(channel, SETTINGS, {}).configured
-    assert provider_for("rest", SETTINGS, environ()) is None
+        assert isinstance(provider_for(channel, Settings.from_environ({**BASE, **environ()})), kind)
+        assert provider_for(channel, Settings.from_environ({**BASE, **environ()})).configured
+        assert not provider_for(channel, SETTINGS).configured
+    assert provider_for("rest", Settings.from_environ({**BASE, **environ()})) is None
 
 
 def test_whatsapp_goes_through_the_twilio_client_and_is_recorded(use_database, engine, twilio_api):
-    provider = provider_for("whatsapp", SETTINGS, environ(twilio_api))
+    provider = provider_for("whatsapp", Settings.from_environ({**BASE, **environ(twilio_api)}))
     delivery = send(provider, "+573105550001", {"text": "Hola, ¿cómo vas?", "media_url": "https://luz.example/f.pdf"})
     assert delivery.ok
     [sent] = twilio_api.matching(lambda r: r["sid"] == delivery.provider_id)
@@ -75,7 +76,7 @@ def test_whatsapp_goes_through_the_twilio_client_and_is_recorded(use_database, e
 
 
 def test_a_whatsapp_template_goes_instead_of_the_text(use_database, twilio_api):
-    provider = provider_for("whatsapp", SETTINGS, environ(twilio_api))
+    provider = provider_for("whatsapp", Settings.from_environ({**BASE, **environ(twilio_api)}))
     delivery = send(provider, "+573105550002", {"text": "Corte en tu zona", "template": ("HX123", {"1": "Kennedy"})})
     [sent] = twilio_api.matching(lambda r: r["sid"] == delivery.provider_id)
     assert sent["content_sid"] == "HX123" and json.loads(sent["content_variables"]) == {"1": "Kennedy"}
@@ -83,7 +84,7 @@ def test_a_whatsapp_template_goes_instead_of_the_text(use_database, twilio_api):
 
 
 def test_sms_is_gsm7_text_and_never_a_template(use_database, twilio_api):
-    provider = provider_for("sms", SETTINGS, environ(twilio_api))
+    provider = provider_for("sms", Settings.from_environ({**BASE, **environ(twilio_api)}))
     delivery = send(provider, "+573105550003", {"text": "Tu factura venció «ayer»", "template": ("HX1", {})})
     [sent] = twilio_api.matching(lambda r: r["sid"] == delivery.provider_id)
     assert sent["to"] == "+573105550003" and sent["from"] == SMS_FROM
@@ -94,7 +95,7 @@ def test_sms_is_gsm7_text_and_never_a_template(use_database, twilio_api):
 def test_a_refusal_comes_back_as_a_delivery_saying_whether_to_retry(use_database, engine, twilio_api, status, retryable):
     phone = f"+57310555{status:04d}"
     twilio_api.failures[f"whatsapp:{phone}"] = [status]
-    delivery = send(provider_for("whatsapp", SETTINGS, environ(twilio_api)), phone, {"text": "hola"})
+    delivery = send(provider_for("whatsapp", Settings.from_environ({**BASE, **environ(twilio_api)})), phone, {"text": "hola"})
     assert not delivery.ok and delivery.retryable is retryable and delivery.error
     with session_scope(engine) as session:
         row = session.execute(select(m.OutboundMessage).where(m.OutboundMessage.recipient == phone)).scalar_one()
@@ -102,7 +103,7 @@ def test_a_refusal_comes_back_as_a_delivery_saying_whether_to_retry(use_database
 
 
 def test_telegram_goes_through_the_bot_api_with_an_inline_keyboard(use_database, engine, telegram_api):
-    provider = provider_for("telegram", SETTINGS, environ(telegram_api=telegram_api))
+    provider = provider_for("telegram", Settings.from_environ({**BASE, **environ(telegram_api=telegram_api)}))
     delivery = send(provider, "tg:7788", {"text": "¿Qué necesitas?", "buttons": [("Saldo", "/check_balance")]})
     assert delivery.ok and delivery.provider_id.startswith("tg:7788:")
     [sent] = telegram_api.matching(lambda r: r["method"] == "sendMessage" and str(r["data"].get("chat_id")) == "7788")
@@ -113,6 +114,6 @@ def test_telegram_goes_through_the_bot_api_with_an_inline_keyboard(use_database,
 
 
 def test_a_chart_goes_to_telegram_as_a_photo(use_database, telegram_api):
-    provider = provider_for("telegram", SETTINGS, environ(telegram_api=telegram_api))
+    provider = provider_for("telegram", Settings.from_environ({**BASE, **environ(telegram_api=telegram_api)}))
     assert send(provider, "tg:7789", {"text": "Tu consumo", "media_url": "https://luz.example/c.png?sig=1"}).ok
     assert telegram_api.matching(lambda r: r["method"] == "sendPhoto" and str(r["data"].get("chat_id")) == "7789")
