@@ -32,6 +32,7 @@ test: $(VENV) lint $(MODEL)
 
 lint: $(VENV)
 	.venv/bin/ruff check bot actions channels tests scripts
+	.venv/bin/mypy
 
 chat: $(VENV)
 	$(PY) -m bot chat --phone "$(or $(PHONE),+573001234501)"

@@ -6,7 +6,6 @@ server's event loop keeps serving other conversations meanwhile.
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Callable, Optional, TypeVar
 
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot import internal_auth
-from bot.db.engine import engine_for, session_scope
+from bot.db.engine import engine_for, in_thread
 from bot.links import LinkSigner
 from bot.phones import to_e164
 from bot.settings import Settings, get_settings
@@ -54,11 +53,6 @@ def sender_phone(tracker: Tracker) -> Optional[str]:
     return to_e164(tracker.sender_id, settings().default_region)
 
 
-def _in_session(work: Callable[[Session], T]) -> T:
-    with session_scope(engine_for(settings().database_url)) as session:
-        return work(session)
-
-
 async def with_records(work: Callable[[Session], T]) -> T:
     """Run ``work(session)`` in a worker thread inside one committed transaction."""
-    return await asyncio.to_thread(_in_session, work)
+    return await in_thread(engine_for(settings().database_url), work)

@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import FrozenSet, List, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -39,7 +39,7 @@ class AgentHours:
 
     start: dt.time
     end: dt.time
-    days: frozenset
+    days: FrozenSet[int]
 
     @classmethod
     def parse(cls, hours: str, days: str) -> "AgentHours":
@@ -151,7 +151,8 @@ def request(
     return placement
 
 
-def _placement(session, handoff, created, settings, now, hours) -> Placement:
+def _placement(session: Session, handoff: m.Handoff, created: bool, settings: Settings, now: dt.datetime,
+               hours: AgentHours) -> Placement:
     """The place and wait as they can honestly be told: a wait that runs past closing time says so."""
     position = position_of(session, handoff)
     wait = wait_minutes(session, position, settings, now) if position else 0

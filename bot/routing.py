@@ -16,6 +16,7 @@ from bot import events, handoff, mood, notifications
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.settings import Settings
+from bot.text import normalise
 
 Messages = List[Dict]
 
@@ -29,7 +30,7 @@ def route(settings: Settings, conversation_id: str, text: str, metadata: Optiona
     with session_scope(engine_for(settings.database_url)) as session:
         current = handoff.open_handoff(session, conversation_id)
         if current is not None:
-            if handoff.normalise(text) in handoff.EXIT_WORDS:
+            if normalise(text) in handoff.EXIT_WORDS:
                 handoff.leave(session, current)
                 return [{"text": handoff.LEFT_TEXT}]
             if current.status == m.HandoffStatus.queued and text in (handoff.CALLBACK_PAYLOAD, handoff.CASE_PAYLOAD):
@@ -41,7 +42,7 @@ def route(settings: Settings, conversation_id: str, text: str, metadata: Optiona
             return []
         survey = handoff.pending_survey(session, conversation_id)
         score = handoff.score_of(text) if survey is not None else None
-        if score is not None:
+        if survey is not None and score is not None:
             survey.score, survey.answered_at = score, m.utcnow()
             events.record(session, "survey_answered", channel=survey.channel, conversation_id=conversation_id,
                           value=score, agent_id=survey.agent_id, category=survey.subject)

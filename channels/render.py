@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from bot.concepts import fold
+from bot.text import fold
 
 TELEGRAM_LIMIT = 4096
 TWILIO_LIMIT = 1600

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Dict, List, Text
+from typing import Any, Dict, List, Text
 
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
@@ -38,7 +38,8 @@ class RestInput(InputChannel):
     async def turn(self, body: Dict, on_new_message: OnNewMessage) -> List[Dict]:
         """Luz's answer to one REST message, as Rasa's REST channel returns it."""
         sender = str(body["sender"]) if body.get("sender") is not None else "default"
-        metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        given = body.get("metadata")
+        metadata: Dict[str, Any] = given if isinstance(given, dict) else {}
         text = body.get("message")
         inbound = Inbound(str(body.get("input_channel") or self.name()), sender, text if isinstance(text, str) else "",
                           {key: value for key, value in metadata.items() if key not in UNSIGNED},

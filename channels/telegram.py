@@ -68,7 +68,10 @@ class TelegramInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
         settings = get_settings()
-        channel = cls(provider_for("telegram", settings), str(settings.telegram_webhook_secret))
+        provider = provider_for("telegram", settings)
+        if not isinstance(provider, TelegramProvider):
+            raise TypeError("telegram is not sent through the Telegram provider")
+        channel = cls(provider, str(settings.telegram_webhook_secret))
         if not channel.configured:
             log.warning("telegram channel is off: set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET")
         return channel
@@ -108,14 +111,16 @@ class TelegramInput(InputChannel):
         if update.callback_query:
             query = update.callback_query
             await query.answer()
+            if query.message is None:  # a button under a message too old to be read
+                return
             chat_id, user_id, text = query.message.chat.id, str(query.from_user.id), query.data or ""
-        elif update.message:
-            message = update.message
-            chat_id, user_id, text = message.chat.id, str(message.from_user.id), message.text or ""
+        elif update.message and update.message.from_user:
+            message, sender = update.message, update.message.from_user
+            chat_id, user_id, text = message.chat.id, str(sender.id), message.text or ""
             if message.contact:
                 phone = to_e164(message.contact.phone_number, get_settings().default_region)
-                own = message.contact.user_id == message.from_user.id
-                linked = own and phone and await asyncio.to_thread(link_telegram_user, user_id, phone)
+                own = message.contact.user_id == sender.id
+                linked = bool(own and phone) and await asyncio.to_thread(link_telegram_user, user_id, str(phone))
                 reply = ("¡Listo! Ya reconozco tu cuenta. ¿En qué te ayudo?" if linked else
                          "No encontré ese número en nuestros registros; igual puedo ayudarte con tu número de cuenta.")
                 await self.say(chat_id, Outgoing(reply, buttons=[("Ver opciones", "/help")]))
@@ -129,7 +134,7 @@ class TelegramInput(InputChannel):
         else:
             return
         phone = await asyncio.to_thread(phone_of_telegram_user, user_id)
-        metadata = {"phone": phone, "channel": "telegram", "telegram_user": user_id}
+        metadata: Dict[str, Any] = {"phone": phone, "channel": "telegram", "telegram_user": user_id}
         if location:
             metadata["location"] = location
         inbound = Inbound("telegram", f"tg:{chat_id}", text, metadata,

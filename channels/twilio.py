@@ -69,6 +69,8 @@ class TwilioInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioInput":
         provider = provider_for(cls.channel, get_settings())
+        if not isinstance(provider, TwilioProvider):
+            raise TypeError(f"{cls.channel} is not sent through Twilio")
         channel = cls(provider)
         if not channel.configured:
             sender = TWILIO_WHATSAPP_FROM if cls.channel == "whatsapp" else TWILIO_SMS_FROM
@@ -102,7 +104,7 @@ class TwilioInput(InputChannel):
 
     def inbound(self, form: Dict[str, str], phone: str) -> Inbound:
         text = form.get("Body", "")
-        metadata = {"phone": phone, "channel": self.channel}
+        metadata: Dict[str, Any] = {"phone": phone, "channel": self.channel}
         unsupported = False
         if form.get("Latitude") and form.get("Longitude"):
             text = f"Ubicación compartida: {form['Latitude']}, {form['Longitude']}"
@@ -114,7 +116,7 @@ class TwilioInput(InputChannel):
                 {"url": form.get(f"MediaUrl{i}"), "type": form.get(f"MediaContentType{i}")}
                 for i in range(int(form["NumMedia"]))
             ]
-            images = [item for item in metadata["media"] if (item["type"] or "").startswith("image/")]
+            images = [item for item in metadata["media"] if str(item["type"] or "").startswith("image/")]
             if images and not text.strip():
                 text = IMAGE_PLACEHOLDER  # may belong to a complaint: the assistant decides
             unsupported = not text.strip()

@@ -86,6 +86,8 @@ class Dispatcher:
                 if plan.skip:
                     await asyncio.to_thread(self._record, plan, [], plan.skip, now)
                     continue
+                if plan.channel is None or plan.address is None:  # a plan without a way out is skipped above
+                    raise LookupError(f"notification {plan.id} has no channel or address")
                 async with self.limits["telegram" if plan.channel == "telegram" else "twilio"]:
                     deliveries = await outbound.deliver_all(plan.channel, plan.address, plan.messages, plan.template)
                 await asyncio.to_thread(self._record, plan, deliveries, None, now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from functools import lru_cache
-from typing import Callable, List, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Tuple, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -89,10 +89,11 @@ async def watch_queue() -> int:
     """Customers pushed back by an urgent case are told; those waiting too long are offered a callback."""
     settings = get_settings()
 
-    def find(session: Session) -> List[Tuple[str, str, dict]]:
+    def find(session: Session) -> List[Tuple[str, str, Dict[str, Any]]]:
         now = m.utcnow()
-        notices = [(p.handoff.channel, p.handoff.conversation_id, {"text": handoff.moved_text(p)})
-                   for p in handoff.grown_positions(session, settings, now)]
+        notices: List[Tuple[str, str, Dict[str, Any]]] = [
+            (p.handoff.channel, p.handoff.conversation_id, {"text": handoff.moved_text(p)})
+            for p in handoff.grown_positions(session, settings, now) if p.handoff is not None]
         for position, item in enumerate(handoff.waiting(session), start=1):
             if item.patience_told_at is None and now - item.created_at >= dt.timedelta(minutes=settings.queue_patience_minutes):
                 item.patience_told_at = now

@@ -41,8 +41,7 @@ class TelegramProvider(Provider):
     async def bot(self) -> Bot:
         """The initialised bot, made on first use."""
         if self._bot is None:
-            kwargs = {"base_url": f"{self.api_base_url.rstrip('/')}/bot"} if self.api_base_url else {}
-            bot = Bot(self.token, **kwargs)
+            bot = Bot(self.token, base_url=f"{self.api_base_url.rstrip('/')}/bot") if self.api_base_url else Bot(self.token)
             await bot.initialize()
             self._bot = bot
         return self._bot

@@ -8,7 +8,7 @@ text; SMS is GSM-7 text and never a template.
 from __future__ import annotations
 
 import json
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
@@ -61,6 +61,7 @@ class TwilioProvider(Provider):
 
     async def transmit(self, address: str, message: Message) -> Tuple[Delivery, str]:
         template = message.get("template")
+        extra: Dict[str, Any]
         if template:
             extra = {"content_sid": template[0], "content_variables": json.dumps(template[1])}
         else:  # only what the message has: an absent field must not travel as the text "None"
