@@ -4,5 +4,13 @@
 modules below registers every action and journey handler.
 """
 from actions import (  # noqa: F401
-    billing, complaints, conversation, identity, information, journeys, outages, payments, requests,
+    billing,
+    complaints,
+    conversation,
+    identity,
+    information,
+    journeys,
+    outages,
+    payments,
+    requests,
 )

@@ -1,7 +1,7 @@
 """Complaints: file one with its regulatory deadline, and follow the ones filed."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -66,7 +66,7 @@ def start_complaint(session: Session, ctx: JourneyContext) -> Outcome:
 
 
 class ActionAskComplaintCategory(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_complaint_category"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -96,7 +96,7 @@ def complaint_images(tracker: Tracker) -> List[str]:
 class ValidateComplaintForm(GuardedFormValidation):
     failure_slot = "complaint_failed"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_complaint_form"
 
     async def run(self, dispatcher, tracker, domain):
@@ -106,14 +106,14 @@ class ValidateComplaintForm(GuardedFormValidation):
             return [SlotSet(requested, None)] if requested else []
         return await super().run(dispatcher, tracker, domain)
 
-    async def validate_complaint_category(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_complaint_category(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         category = category_of(str(value or "")[:300])
         if category is None:
             dispatcher.utter_message(text="No identifiqué el motivo. Elige una opción de la lista o escribe su número.")
             return {"complaint_category": None}
         return {"complaint_category": category}
 
-    async def validate_complaint_description(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_complaint_description(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         text = str(value or "").strip()
         if len(text) < 10:
             dispatcher.utter_message(text="Cuéntame un poco más, con al menos una frase: qué pasó y desde cuándo.")
@@ -124,7 +124,7 @@ class ValidateComplaintForm(GuardedFormValidation):
 class ActionSubmitComplaint(GuardedAction):
     """Files the complaint and tells the ticket and the regulatory deadline."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_complaint"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

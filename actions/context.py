@@ -12,8 +12,7 @@ from typing import Callable, Optional, TypeVar
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
-from bot import clock
-from bot import internal_auth
+from bot import clock, internal_auth
 from bot.db.engine import engine_for, in_thread
 from bot.links import LinkSigner
 from bot.phones import to_e164

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Text
+from typing import List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -38,7 +38,7 @@ INTENT_LABELS = {
 class ActionAskAffirmation(GuardedAction):
     """First stage of the fallback: 'did you mean...?' with the likeliest journeys as buttons."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_ask_affirmation"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -68,7 +68,7 @@ def previous_intent(tracker: Tracker) -> Optional[str]:
 class ActionSwitchAccount(GuardedAction):
     """A customer gives an account number out of context: switch to it when it is theirs."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_switch_account"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -113,7 +113,7 @@ class ActionSwitchAccount(GuardedAction):
 class ActionOutOfScope(GuardedAction):
     """Something outside the service: say so and offer the menu; the second time in a row, a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_out_of_scope"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

@@ -5,7 +5,7 @@ callback or a case instead of waiting in a silent queue.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Text
+from typing import List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
@@ -43,7 +43,7 @@ async def hand_off(tracker: Tracker, reason: str) -> List[Reply]:
 class ActionHandoff(GuardedAction):
     """The customer asked for a person (or chose a callback or a case when nobody could attend)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -85,7 +85,7 @@ class ActionHandoff(GuardedAction):
 class ActionDefaultFallback(GuardedAction):
     """The assistant failed to understand twice: a person takes over instead of a third guess."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_fallback"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -85,7 +85,7 @@ def supply_named(text: str, owned: List[Dict[str, str]], current: Optional[str] 
 class ActionStartJourney(GuardedAction):
     """Remembers which journey asked for identification and recognises the sender's phone."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_journey"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -126,7 +126,7 @@ class ActionStartJourney(GuardedAction):
 class ActionAskAccountNumber(GuardedAction):
     """Asks for the account: a choice of the sender's own supplies, or the number from the bill."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_account_number"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -150,7 +150,7 @@ class ActionAskAccountNumber(GuardedAction):
 class ActionAskIdLast4(GuardedAction):
     """The second factor, asked only when the phone is not registered on the account."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_id_last4"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -166,17 +166,17 @@ class ValidateIdentifyForm(GuardedFormValidation):
 
     reset_on_failure = {"journey": None}  # so no journey continues after a failed identification
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_identify_form"
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[str]:
         if tracker.get_slot("identify_failed"):
             return []
         if tracker.get_slot("account_number") and not tracker.get_slot("account_verified"):
             return ["account_number", "id_last4"]
         return ["account_number"]
 
-    def _failure(self, dispatcher: CollectingDispatcher, tracker: Tracker, message: str, slot: str) -> Dict[Text, Any]:
+    def _failure(self, dispatcher: CollectingDispatcher, tracker: Tracker, message: str, slot: str) -> Dict[str, Any]:
         failures = int(tracker.get_slot("identify_failures") or 0) + 1
         if failures >= MAX_FAILURES:
             Reply(
@@ -192,7 +192,7 @@ class ValidateIdentifyForm(GuardedFormValidation):
 
     async def validate_account_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         text = str(value or "").strip()[:200]
         owned = phone_accounts(tracker)
         if len(text) == 1 and text.isdigit() and 1 <= int(text) <= len(owned):
@@ -231,7 +231,7 @@ class ValidateIdentifyForm(GuardedFormValidation):
 
     async def validate_id_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         digits = re.sub(r"\D", "", str(value or "")[:50])
         number = tracker.get_slot("account_number")
         if len(digits) != 4:

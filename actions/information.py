@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import re
-
 from decimal import Decimal
-from typing import List, Text
+from typing import List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -36,7 +35,7 @@ TIPS = (
 
 
 class ActionOfficeInfo(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_office_info"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -58,7 +57,7 @@ def asks_for_tariff(text: str, tariff_name: str) -> bool:
 
 
 class ActionTariffInfo(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_tariff_info"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -78,7 +77,7 @@ class ActionTariffInfo(GuardedAction):
 
 
 class ActionEnergySavingTips(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_energy_saving_tips"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -90,7 +89,7 @@ class ActionEnergySavingTips(GuardedAction):
 class ActionDistributedGeneration(GuardedAction):
     """A prosumer writing from their registered phone sees their figures; anyone else, how to become one."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_distributed_generation"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

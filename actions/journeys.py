@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable, Collection, Dict, List, Optional, Text, Tuple
+from typing import Callable, Collection, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -71,7 +71,7 @@ def journey(intent: str) -> Callable[[Handler], Handler]:
 
 
 class ActionRunJourney(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_run_journey"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import List, Optional, Text
+from typing import List, Optional
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
@@ -15,14 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.context import sender_phone, settings, with_records
-from actions.journeys import JourneyContext, Outcome, asks_for_another_journey, journey, public_answer
 from actions.handoff import hand_off
+from actions.journeys import JourneyContext, Outcome, asks_for_another_journey, journey, public_answer
 from actions.replies import Reply, send_all
 from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, clock, records, restoration
+from bot.concepts import PATTERNS
 from bot.db import models as m
 from bot.formatting import mask_address, moment, time_of_day
-from bot.concepts import PATTERNS
 from bot.text import fold
 
 PLANNED_HORIZON_DAYS = 14
@@ -267,7 +267,7 @@ class ActionReportHazard(GuardedAction):
     The place comes from the message, the sender's registered supply, or is asked.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_report_hazard"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -303,10 +303,10 @@ class ValidateHazardForm(GuardedFormValidation):
 
     failure_slot = "hazard_ticket"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_hazard_form"
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[str]:
         return ["hazard_address"] if tracker.get_slot("hazard_ticket") else []
 
     async def validate_hazard_address(self, value, dispatcher, tracker, domain):
@@ -330,7 +330,7 @@ class ValidateHazardForm(GuardedFormValidation):
 class ActionHazardLocation(GuardedAction):
     """The place of a hazard reported a moment ago, added to its emergency ticket."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_hazard_location"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -54,10 +54,7 @@ def parse_amount(text: str) -> Optional[Decimal]:
 def instalment(amount: Decimal, months: int) -> Decimal:
     """Fixed monthly instalment (French amortisation) of ``amount`` over ``months``."""
     rate = MONTHLY_RATE[months]
-    if rate == 0:
-        value = amount / months
-    else:
-        value = amount * rate / (1 - (1 + rate) ** -months)
+    value = amount / months if rate == 0 else amount * rate / (1 - (1 + rate) ** -months)
     return value.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
@@ -123,10 +120,10 @@ PAYMENT_ANSWERS = ("pay_bill", "report_payment", "check_balance", "office_info")
 class ValidatePaymentReportForm(GuardedFormValidation):
     failure_slot = "payment_report_failed"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_payment_report_form"
 
-    async def validate_payment_amount(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_payment_amount(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         amount = parse_amount(str(value or "")[:100])
         if amount is None and asks_for_another_journey(tracker, answers=PAYMENT_ANSWERS):
             return self.left_for_another_request(dispatcher, domain)  # "mándame copia de la factura"
@@ -135,7 +132,7 @@ class ValidatePaymentReportForm(GuardedFormValidation):
             return {"payment_amount": None}
         return {"payment_amount": str(amount)}
 
-    async def validate_payment_place(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_payment_place(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         place = str(value or "").strip()[:60]
         if len(place) < 2:
             dispatcher.utter_message(text="¿Dónde pagaste? Por ejemplo: en línea, en el banco o en un corresponsal.")
@@ -149,7 +146,7 @@ class ValidatePaymentReportForm(GuardedFormValidation):
 
 
 class ActionSubmitPaymentReport(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_payment_report"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -202,7 +199,7 @@ class ActionAskArrangementMonths(GuardedAction):
     """The instalment options offered by the journey, as buttons; none when it offered none (no debt,
     or a request already in study): the form then ends without asking, and the journey has said why."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_arrangement_months"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -217,10 +214,10 @@ class ActionAskArrangementMonths(GuardedAction):
 class ValidateArrangementForm(GuardedFormValidation):
     failure_slot = "arrangement_failed"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_arrangement_form"
 
-    async def validate_arrangement_months(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_arrangement_months(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         match = re.search(r"\b(3|6|12|tres|seis|doce)\b", str(value or "").lower()[:100])
         if not match:
             dispatcher.utter_message(text="Elige 3, 6 o 12 cuotas (o escribe «cancelar» si prefieres no hacer el acuerdo).")
@@ -230,7 +227,7 @@ class ValidateArrangementForm(GuardedFormValidation):
 
 
 class ActionSubmitArrangement(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_arrangement"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

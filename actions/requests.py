@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from statistics import mean
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -19,11 +19,11 @@ from actions.journeys import JourneyContext, Outcome, asks_for_another_journey, 
 from actions.replies import Reply
 from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, records
+from bot.concepts import PATTERNS
 from bot.db import models as m
 from bot.formatting import kwh
-from bot.concepts import PATTERNS
-from bot.text import fold
 from bot.phones import to_e164
+from bot.text import fold
 
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 PLACE = PATTERNS["place"]  # what an address reads like (new connections)
@@ -41,10 +41,10 @@ class ValidateMeterReadingForm(GuardedFormValidation):
 
     failure_slot = "meter_reading_failed"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_meter_reading_form"
 
-    async def validate_meter_reading(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_meter_reading(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         digits = re.findall(r"\d+", str(value or "")[:100].replace(".", ""))
         if digits and len(digits[0]) > 7:
             dispatcher.utter_message(text=f"{digits[0]} tiene demasiadas cifras para un medidor (marcan hasta 7). Escríbeme "
@@ -77,7 +77,7 @@ class ValidateMeterReadingForm(GuardedFormValidation):
 
 
 class ActionSubmitMeterReading(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_meter_reading"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -109,10 +109,10 @@ def start_update_contact(session: Session, ctx: JourneyContext) -> Outcome:
 class ValidateContactForm(GuardedFormValidation):
     failure_slot = "contact_failed"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_contact_form"
 
-    async def validate_contact_value(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_contact_value(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         text = str(value or "").strip()[:160]
         email = next(tracker.get_latest_entity_values("email"), None) or next(
             (word for word in text.split() if "@" in word), None)
@@ -131,7 +131,7 @@ class ValidateContactForm(GuardedFormValidation):
 
 
 class ActionSubmitContact(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_contact"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -216,10 +216,10 @@ def _mask_email(email: str) -> str:
 class ValidateConnectionForm(GuardedFormValidation):
     failure_slot = "connection_failed"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_connection_form"
 
-    async def validate_connection_address(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_connection_address(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         place = str(value or "").strip()[:200]
         # an address has a number or a kind of place ("Vereda El Rosal"); "mejor después" or an account number is none
         looks_like_one = (any(c.isdigit() for c in place) or PLACE.search(fold(place))) and not extract_account_number(place)
@@ -229,7 +229,7 @@ class ValidateConnectionForm(GuardedFormValidation):
             return {"connection_address": None}
         return {"connection_address": place}
 
-    async def validate_connection_use(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_connection_use(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         text = str(value or "").lower()[:100]
         use = "comercial" if any(w in text for w in ("comerc", "negocio", "local", "tienda", "2")) else \
             "residencial" if any(w in text for w in ("resid", "casa", "vivienda", "hogar", "apartamento", "1")) else None
@@ -247,7 +247,7 @@ class ActionAskConnectionAddress(GuardedAction):
     """Asks where the new connection goes; first tells a request already under way from this phone, so a
     question about it ("¿cuánto cuesta?", "¿qué documentos?") does not file a second one by mistake."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_connection_address"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -266,7 +266,7 @@ class ActionAskConnectionAddress(GuardedAction):
 
 
 class ActionAskConnectionUse(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_connection_use"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -275,7 +275,7 @@ class ActionAskConnectionUse(GuardedAction):
 
 
 class ActionSubmitConnection(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_connection"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -299,10 +299,10 @@ class ActionSubmitConnection(GuardedAction):
 class ValidateChangeOwnerForm(GuardedFormValidation):
     failure_slot = "change_owner_failed"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_change_owner_form"
 
-    async def validate_owner_account(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_owner_account(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         number = extract_account_number(str(value or "")[:200])
         if number is None:
             dispatcher.utter_message(text="El número de cuenta tiene 9 dígitos y aparece en la factura. ¿Cuál es?")
@@ -313,7 +313,7 @@ class ValidateChangeOwnerForm(GuardedFormValidation):
             return {"owner_account": None}
         return {"owner_account": number}
 
-    async def validate_new_owner_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_new_owner_name(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         # "Andrea Gómez Ruiz, cédula 52123456": the name is what comes before the document
         name = re.split(r"[,;(]|\b(?:c[eé]dula|cc|c\.c\.|dni|documento|identificaci[oó]n|rut|ine|nit)\b",
                         str(value or ""), maxsplit=1, flags=re.IGNORECASE)[0]
@@ -325,7 +325,7 @@ class ValidateChangeOwnerForm(GuardedFormValidation):
 
 
 class ActionSubmitChangeOwner(GuardedAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_change_owner"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -36,7 +36,7 @@ class GuardedAction(Action, ABC):
     """An action whose work lives in ``act``; any error becomes an apology."""
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         ...
 
     @abstractmethod
@@ -57,8 +57,7 @@ CANCEL_WORDS = {
     "cancelar", "cancela", "cancelalo", "salir", "salir del tramite", "olvidalo", "olvida eso", "dejalo asi",
     "ya no", "ya no quiero", "mejor no", "no gracias", "detener", "parar", "terminar", "volver", "stop",
     "nada", "no nada", "no quiero nada", "no quiero", "ninguno", "ninguna", "dejalo", "no quiero cambiar nada",
-    "ya no gracias", "no gracias ya no", "cancelar todo", "cancela eso", "cancelalo", "cancelala", "olvidalo",
-    "no quiero seguir", "salirme", "dejalo ahi", "deja eso",
+    "ya no gracias", "no gracias ya no", "cancelar todo", "cancela eso", "cancelala", "no quiero seguir", "salirme", "dejalo ahi", "deja eso",
 }
 
 
@@ -91,13 +90,13 @@ class GuardedFormValidation(FormValidationAction, ABC):
     """
 
     failure_slot = "identify_failed"
-    reset_on_failure: Dict[Text, Any] = {}  # more slots to set when the form ends early
+    reset_on_failure: Dict[str, Any] = {}  # more slots to set when the form ends early
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         ...
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         if tracker.active_loop.get("name") and wants_to_leave(tracker.latest_message.get("text", "")):
             Reply("Listo, lo dejamos aquí. ¿Te ayudo con algo más?",
                   [("Ver el menú", "/help"), ("Hablar con un asesor", "/request_agent")]).send(dispatcher)
@@ -110,14 +109,14 @@ class GuardedFormValidation(FormValidationAction, ABC):
             apologise(dispatcher)
             return self._ended_early(domain)
 
-    def left_for_another_request(self, dispatcher: CollectingDispatcher, domain: DomainDict) -> Dict[Text, Any]:
+    def left_for_another_request(self, dispatcher: CollectingDispatcher, domain: DomainDict) -> Dict[str, Any]:
         """For a validator whose answer has a shape (an amount, a reading): the message was no answer but
         a request of its own, so the form is left instead of asking again and again."""
         Reply("Parece que me pides otra cosa, así que dejé este trámite a un lado. ¿Me repites lo que necesitas?",
               [("Ver el menú", "/help")]).send(dispatcher)
         return {event["name"]: event["value"] for event in self._ended_early(domain)}
 
-    def _ended_early(self, domain: DomainDict) -> List[Dict[Text, Any]]:
+    def _ended_early(self, domain: DomainDict) -> List[Dict[str, Any]]:
         """Ends the form with its answers emptied: the message that ended it ("cancelar") was already
         taken as the answer to the question asked, and must not reach the action after the form."""
         answers = domain.get("forms", {}).get(self.form_name(), {}).get("required_slots", [])

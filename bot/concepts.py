@@ -16,7 +16,6 @@ import numpy.typing as npt
 
 from bot.text import fold
 
-
 CONCEPTS: Dict[str, str] = {
  "stop": r"\b(no (quiero|kiero|deseo) (los |las |mas )?(avisos|alertas|notificaciones|mensajes)|dejar? de|deje[n]? de|no (quiero|deseo|me|necesito) (recibir|mas|que me|lleguen|manden|envien|notifiquen|escriban)|no me (manden|envien|notifiquen|escriban|lleguen|molesten)|cancel\w* (los|las|mis|la|el|suscrip)\w*|desactiv\w*|desuscrib\w*|desinscrib\w*|dar(me)? de baja|darme de baja|de baja|silenci\w*|apag\w* (las|los|la|el) (notif|alert|aviso|mensaj)|deten\w*|detener|anula\w*|quit\w* (las|los|la|el|de)|sac\w*me de|elimin\w*|borr\w*me|unsu?bscribe|unsuscribe|stop|ya no (quiero|me|mand|envi)|no mas (mensajes|sms|alertas|avisos|notificaciones|correos)|basta de|suficiente de|cancel\w* mi|quit\w*(me|nos|en)\b|sac\w*(me|nos)? de|paren|parar|suspend\w* (el envio|las|los|mis)|sal(ir|irme|gan) de (la lista|las|los|mis)|retir\w*(me)? de|no me interesa)\b",
  "start": r"\b((?<!no )(quiero|kiero|quisiera|deseo|me gustaria) (recibir )?(los |las )?(avisos|alertas|notificaciones)|activ\w*|suscrib\w*|inscrib\w*|alta|prend\w*|reactiv\w*|volver a recibir|quiero (recibir|que me (avisen|lleguen|notifiquen|manden|envien))|avis(a|e)(me|nme|n)|notifiquen(me)?|alert(a|e)me|agrega\w*|anot\w*me|incluir?me|mantenerme informad\w*|recordar(me)?|recuerd\w*me)\b",
@@ -101,7 +100,7 @@ CONCEPTS: Dict[str, str] = {
 }
 
 COMPILED: List[Pattern[str]] = [re.compile(expression) for expression in CONCEPTS.values()]
-PATTERNS: Dict[str, Pattern[str]] = dict(zip(CONCEPTS, COMPILED))  # by name, for code that needs one concept
+PATTERNS: Dict[str, Pattern[str]] = dict(zip(CONCEPTS, COMPILED, strict=False))  # by name, for code that needs one concept
 
 
 def concept_flags(texts: Iterable[str]) -> npt.NDArray[np.float64]:

@@ -42,7 +42,7 @@ class AgentHours:
     days: FrozenSet[int]
 
     @classmethod
-    def parse(cls, hours: str, days: str) -> "AgentHours":
+    def parse(cls, hours: str, days: str) -> AgentHours:
         start, end = (part.strip() for part in hours.split("-"))
         first, _, last = days.partition("-")
         return cls(_clock(start), _clock(end), frozenset(range(int(first), int(last or first) + 1)))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import cases, events, records, restoration
 from bot.db import models as m
-from bot.formatting import day, first_name, mask_address, money, month, moment, time_of_day
+from bot.formatting import day, first_name, mask_address, moment, money, month, time_of_day
 from bot.settings import Settings
 from bot.text import normalise
 

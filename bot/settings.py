@@ -148,7 +148,7 @@ class Settings:
         return {name.strip(): sid.strip() for name, sid in pairs}.get(kind)
 
     @classmethod
-    def from_environ(cls, environ: Optional[Mapping[str, str]] = None, *, production: bool = False) -> "Settings":
+    def from_environ(cls, environ: Optional[Mapping[str, str]] = None, *, production: bool = False) -> Settings:
         """Settings from ``environ`` (``os.environ`` when None). ``production``: that profile's defaults, the
         records and the tracker store in the local PostgreSQL and the public URL on nginx."""
         env = os.environ if environ is None else environ

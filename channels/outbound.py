@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import lru_cache
+from functools import cache
 from typing import Dict, List, Optional
 
 from bot.settings import get_settings
@@ -20,7 +20,7 @@ from channels.render import Delivery, Outgoing, render
 log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=None)
+@cache
 def provider(name: str) -> Optional[Provider]:
     """This process's configured provider of channel ``name``, or None (unknown, or no credentials)."""
     found = provider_for(name, get_settings())

@@ -124,7 +124,7 @@ def numbered(buttons: Sequence[Tuple[str, str]]) -> str:
     if values is None:
         return "\n".join(f"{index}. {title}" for index, (title, _payload) in enumerate(buttons, 1))
     return "\n".join(title if _words(title).split()[:1] == [str(value)] else f"{value} {title}"
-                     for value, (title, _payload) in zip(values, buttons))
+                     for value, (title, _payload) in zip(values, buttons, strict=False))
 
 
 def render(messages: Sequence[Dict], *, limit: int, keyboards: bool, media: bool,
@@ -166,7 +166,7 @@ def choose(reply: str, options: Sequence[Tuple[str, str]]) -> Optional[str]:
     if cleaned.isdigit() and len(cleaned) <= 2:
         values = values_of(options)
         if values is not None:  # a score or a count: "5" is the option worth 5, not the fifth one
-            return next((payload for value, (_title, payload) in zip(values, options) if value == int(cleaned)), None)
+            return next((payload for value, (_title, payload) in zip(values, options, strict=False) if value == int(cleaned)), None)
         if 1 <= int(cleaned) <= len(options):
             return options[int(cleaned) - 1][1]
     typed = _words(reply)

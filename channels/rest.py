@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
@@ -32,7 +32,7 @@ UNSIGNED = ("phone", PROOF_KEY)  # what a REST caller may not claim: only a chan
 
 class RestInput(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     async def turn(self, body: Dict, on_new_message: OnNewMessage) -> List[Dict]:

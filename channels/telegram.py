@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Optional
 
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
@@ -62,11 +62,11 @@ class TelegramInput(InputChannel):
         self.profile = provider.profile
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> TelegramInput:
         settings = get_settings()
         provider = provider_for("telegram", settings)
         if not isinstance(provider, TelegramProvider):

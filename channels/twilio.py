@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Optional
 from urllib.parse import parse_qsl
 
 from rasa.core.channels.channel import InputChannel
@@ -63,11 +63,11 @@ class TwilioInput(InputChannel):
         self.validator = RequestValidator(provider.auth_token) if provider.auth_token else None
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return cls.channel
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioInput":
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> TwilioInput:
         provider = provider_for(cls.channel, get_settings())
         if not isinstance(provider, TwilioProvider):
             raise TypeError(f"{cls.channel} is not sent through Twilio")

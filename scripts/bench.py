@@ -197,7 +197,7 @@ def phones(count: int, database_url: str) -> List[str]:
     return [row[0] for row in rows]
 
 
-async def drive(base: str, send_one: "SendOne", phones: Iterator[str], args, result: Result,
+async def drive(base: str, send_one: SendOne, phones: Iterator[str], args, result: Result,
                 rate: Optional[float], roots: List[int]) -> None:
     """Runs CONVERSATIONS customers at once. Each has a whole conversation (the MESSAGES script) with a
     demo phone, then the next customer takes the next phone, as a real queue of customers would.
@@ -240,7 +240,7 @@ async def drive(base: str, send_one: "SendOne", phones: Iterator[str], args, res
     result.seconds = args.seconds
 
 
-def webhook_sender(public: str, replies: Replies) -> "SendOne":
+def webhook_sender(public: str, replies: Replies) -> SendOne:
     """A signed WhatsApp webhook; the time until the reply reaches the Twilio emulator."""
     validator = RequestValidator(TWILIO_TOKEN)
 
@@ -313,7 +313,7 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
         ready = [f"{base}/status", f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{web}/health"]
     subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", str(max(1000, args.conversations * 20))],
                    env=env, cwd=ROOT, check=True, capture_output=True)
-    log = open(tmp / "product.log", "w")
+    log = open(tmp / "product.log", "w")  # noqa: SIM115 - the product writes to it for its whole run
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     results = []
     try:
@@ -365,7 +365,7 @@ def run_floor(args) -> Result:
                    env=env, cwd=ROOT, check=True, capture_output=True)
     (tmp / "endpoints.yml").write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action}/webhook\n")
     rasa = str(Path(sys.executable).with_name("rasa"))
-    log = open(tmp / "rasa.log", "w")
+    log = open(tmp / "rasa.log", "w")  # noqa: SIM115 - the servers write to it for their whole run
     actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action)],
                                env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     process = subprocess.Popen([rasa, "run", "--model", str(ROOT / "models" / "luz.tar.gz"), "--enable-api",

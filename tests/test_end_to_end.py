@@ -5,7 +5,6 @@ against a fresh seeded database, and talks over the REST channel.
 """
 from __future__ import annotations
 
-
 import httpx
 import pytest
 from sqlalchemy import select

@@ -12,7 +12,8 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, create_engine as sa_create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine import create_engine as sa_create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 

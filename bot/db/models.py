@@ -137,7 +137,7 @@ class Zone(Base):
     name: Mapped[str] = Column(String(120), nullable=False)
     city: Mapped[str] = Column(String(120), nullable=False)
 
-    feeders: Mapped[List["Feeder"]] = relationship("Feeder", back_populates="zone")
+    feeders: Mapped[List[Feeder]] = relationship("Feeder", back_populates="zone")
 
 
 class Feeder(Base):
@@ -178,8 +178,8 @@ class Customer(Base):
     telegram_user_id: Mapped[Optional[str]] = Column(String(40), index=True)
     created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
-    phones: Mapped[List["Phone"]] = relationship("Phone", back_populates="customer")
-    accounts: Mapped[List["Account"]] = relationship("Account", back_populates="customer")
+    phones: Mapped[List[Phone]] = relationship("Phone", back_populates="customer")
+    accounts: Mapped[List[Account]] = relationship("Account", back_populates="customer")
 
 
 class Phone(Base):
@@ -218,8 +218,8 @@ class Account(Base):
     customer: Mapped[Customer] = relationship("Customer", back_populates="accounts")
     zone: Mapped[Zone] = relationship("Zone")
     feeder: Mapped[Feeder] = relationship("Feeder")
-    bills: Mapped[List["Bill"]] = relationship("Bill", back_populates="account", order_by="Bill.period")
-    generation: Mapped[Optional["GenerationSystem"]] = relationship("GenerationSystem", back_populates="account", uselist=False)
+    bills: Mapped[List[Bill]] = relationship("Bill", back_populates="account", order_by="Bill.period")
+    generation: Mapped[Optional[GenerationSystem]] = relationship("GenerationSystem", back_populates="account", uselist=False)
 
 
 class Bill(Base):
@@ -295,7 +295,7 @@ class Outage(Base):
     estimate_expired_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
     created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
-    areas: Mapped[List["OutageArea"]] = relationship("OutageArea", back_populates="outage", cascade="all, delete-orphan")
+    areas: Mapped[List[OutageArea]] = relationship("OutageArea", back_populates="outage", cascade="all, delete-orphan")
 
 
 class OutageArea(Base):
@@ -352,7 +352,7 @@ class Complaint(Base):
     escalated_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # near or past its deadline: supervisors told
 
     account: Mapped[Account] = relationship("Account")
-    history: Mapped[List["ComplaintEvent"]] = relationship(
+    history: Mapped[List[ComplaintEvent]] = relationship(
         "ComplaintEvent",
         back_populates="complaint", order_by="ComplaintEvent.at", cascade="all, delete-orphan"
     )
@@ -400,7 +400,7 @@ class GenerationSystem(Base):
     commissioned_on: Mapped[dt.date] = Column(Date, nullable=False)
 
     account: Mapped[Account] = relationship("Account", back_populates="generation")
-    periods: Mapped[List["GenerationPeriod"]] = relationship("GenerationPeriod", order_by="GenerationPeriod.period")
+    periods: Mapped[List[GenerationPeriod]] = relationship("GenerationPeriod", order_by="GenerationPeriod.period")
 
 
 class GenerationPeriod(Base):
@@ -526,7 +526,7 @@ class Handoff(Base):
 
     customer: Mapped[Optional[Customer]] = relationship("Customer")
     agent: Mapped[Optional[Agent]] = relationship("Agent")
-    messages: Mapped[List["HandoffMessage"]] = relationship(
+    messages: Mapped[List[HandoffMessage]] = relationship(
         "HandoffMessage", back_populates="handoff", order_by="HandoffMessage.id")
 
 

@@ -56,13 +56,11 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo_agents(engine) -> None:
-    from bot.web.console.auth import create_agent
     from bot.db import models as m
     from bot.db.engine import session_scope
-    from bot.demo.customers import DEMO_AGENTS
-
+    from bot.demo.customers import DEMO_AGENTS, DEMO_API_KEY
     from bot.web.api import create_key
-    from bot.demo.customers import DEMO_API_KEY
+    from bot.web.console.auth import create_agent
 
     with session_scope(engine) as session:
         for demo in DEMO_AGENTS:
@@ -75,9 +73,9 @@ def _agent(args: argparse.Namespace, settings: Settings) -> int:
 
     from sqlalchemy import select
 
-    from bot.web.console.auth import create_agent, hash_password
     from bot.db import models as m
     from bot.db.engine import engine_for, session_scope
+    from bot.web.console.auth import create_agent, hash_password
 
     def password() -> str:
         return str(settings.agent_password) or getpass.getpass("Contraseña (mínimo 8 caracteres): ")
@@ -123,9 +121,9 @@ def _agent(args: argparse.Namespace, settings: Settings) -> int:
 def _apikey(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import select
 
-    from bot.web.api import create_key
     from bot.db import models as m
     from bot.db.engine import engine_for, session_scope
+    from bot.web.api import create_key
 
     with session_scope(engine_for(settings.database_url)) as session:
         if args.apikey_command == "create":
@@ -168,8 +166,8 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot import internal_auth
-    from bot.settings import LUZ_ACTION_SECRET
     from bot.ops.supervisor import Child, Supervisor, python
+    from bot.settings import LUZ_ACTION_SECRET
 
     if not MODEL.exists():
         print(f"No hay modelo entrenado en {MODEL}. Ejecuta `make run` (entrena si hace falta).", file=sys.stderr)
@@ -222,8 +220,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_production() -> int:
-    from bot.ops import production
     from bot.db.migrate import upgrade
+    from bot.ops import production
     from bot.ops.supervisor import Supervisor
 
     settings = production.production_settings()

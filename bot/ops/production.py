@@ -18,8 +18,8 @@ from urllib.parse import urlparse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot import internal_auth
-from bot.settings import LUZ_ACTION_SECRET, LUZ_CLOCK_OFFSET, LUZ_EVENTS_QUEUE, PROJECT_ROOT, RABBITMQ_URL, Settings
 from bot.ops.supervisor import Child, python
+from bot.settings import LUZ_ACTION_SECRET, LUZ_CLOCK_OFFSET, LUZ_EVENTS_QUEUE, PROJECT_ROOT, RABBITMQ_URL, Settings
 
 TEMPLATES = PROJECT_ROOT / "deploy" / "templates"
 
@@ -37,7 +37,7 @@ class Topology:
     run_dir: Path
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Topology":
+    def from_settings(cls, settings: Settings) -> Topology:
         return cls(
             rasa_ports=[settings.rasa_port + i for i in range(settings.rasa_replicas)],
             action_ports=[settings.action_port + i for i in range(settings.action_replicas)],

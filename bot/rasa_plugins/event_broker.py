@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.brokers.pika import PikaEventBroker
@@ -52,15 +52,15 @@ def write(database_url: str, rows: List[Dict[str, Any]]) -> None:
 class KpiEventBroker(EventBroker):
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        self._queue: "queue.Queue[Optional[Dict]]" = queue.Queue(maxsize=10000)
+        self._queue: queue.Queue[Optional[Dict]] = queue.Queue(maxsize=10000)
         self._thread = threading.Thread(target=self._drain, name="kpi-events", daemon=True)
         self._thread.start()
 
     @classmethod
-    async def from_endpoint_config(cls, broker_config: EndpointConfig, event_loop=None) -> "KpiEventBroker":
+    async def from_endpoint_config(cls, broker_config: EndpointConfig, event_loop=None) -> KpiEventBroker:
         return cls(broker_config.url or get_settings().database_url)
 
-    def publish(self, event: Dict[Text, Any]) -> None:
+    def publish(self, event: Dict[str, Any]) -> None:
         rows = rows_for(event)
         for row in rows:
             try:
@@ -98,6 +98,6 @@ class KpiPikaEventBroker(PikaEventBroker):
     that traffic cost more CPU than the KPIs' database writes (docs/benchmarks.md). A consumer that
     needs every event uses ``type: pika`` instead."""
 
-    def publish(self, event: Dict[Text, Any], headers: Optional[Dict[Text, Text]] = None) -> None:
+    def publish(self, event: Dict[str, Any], headers: Optional[Dict[str, str]] = None) -> None:
         if rows_for(event):
             super().publish(event, headers)

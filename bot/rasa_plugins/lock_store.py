@@ -14,7 +14,7 @@ import asyncio
 import time
 import uuid
 from contextlib import asynccontextmanager
-from typing import AsyncGenerator, Optional, Text
+from typing import AsyncGenerator, Optional
 
 import redis
 from rasa.core.lock import TicketLock
@@ -38,7 +38,7 @@ class AtomicRedisLockStore(LockStore):
         super().__init__()
 
     @asynccontextmanager
-    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
                    wait_time_in_seconds: float = POLL_SECONDS) -> AsyncGenerator[TicketLock, None]:
         key, token = self.prefix + conversation_id, uuid.uuid4().hex
         deadline = time.monotonic() + lock_lifetime
@@ -52,10 +52,10 @@ class AtomicRedisLockStore(LockStore):
             await asyncio.to_thread(self._release, keys=[key], args=[token])
 
     # The ticket interface of Rasa's base class is not used by this store.
-    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+    def get_lock(self, conversation_id: str) -> Optional[TicketLock]:
         return None
 
-    def delete_lock(self, conversation_id: Text) -> None:
+    def delete_lock(self, conversation_id: str) -> None:
         self.red.delete(self.prefix + conversation_id)
 
     def save_lock(self, lock: TicketLock) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import Any, Dict, Hashable, Optional, Text, Tuple
+from typing import Any, Dict, Hashable, Optional, Tuple
 
 import aiohttp
 from jsonschema import ValidationError, validators
@@ -46,7 +46,7 @@ def installed() -> bool:
     return _validator is not None
 
 
-def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+def _validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
     if _validator is None:  # only install() puts this method on RemoteAction, after setting the validator
         raise RuntimeError("the action-response check ran before speedups.install()")
     try:
@@ -62,7 +62,7 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
 
 IDLE_CONNECTION_SECONDS = 2.0
 # per event loop (a session belongs to the loop that made it), then per endpoint
-_sessions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[Tuple[Hashable, ...], aiohttp.ClientSession]]" = (
+_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[Tuple[Hashable, ...], aiohttp.ClientSession]] = (
     weakref.WeakKeyDictionary())
 
 

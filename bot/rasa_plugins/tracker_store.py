@@ -22,8 +22,8 @@ import asyncio
 import itertools
 import json
 import logging
-from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text, Type, cast
+from functools import cache
+from typing import Any, Dict, List, Optional, Type, cast
 
 from rasa.core import tracker_store
 from rasa.shared.core.events import Event
@@ -37,12 +37,12 @@ from bot.rasa_plugins import speedups
 logger = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=None)
-def _event_class(type_name: Text) -> Optional[Type[Event]]:
+@cache
+def _event_class(type_name: str) -> Optional[Type[Event]]:
     return Event.resolve_by_type(type_name, None)
 
 
-def deserialise(serialised: List[Dict[Text, Any]]) -> List[Event]:
+def deserialise(serialised: List[Dict[str, Any]]) -> List[Event]:
     """Rasa's ``deserialise_events``, with the class of each event type looked up once per process."""
     events = []
     for data in serialised:
@@ -69,13 +69,13 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
             self.engine = create_engine(str(rasa_engine.url))
             self.sessionmaker = sessionmaker(bind=self.engine)
 
-    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         serialised = await asyncio.to_thread(self._load, sender_id, fetch_events_from_all_sessions)
         if not (self.domain and serialised):
             return None
         return DialogueStateTracker.from_events(sender_id, deserialise(serialised), self.domain.slots)
 
-    def _load(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[Dict[Text, Any]]:
+    def _load(self, sender_id: str, fetch_events_from_all_sessions: bool) -> List[Dict[str, Any]]:
         with self.session_scope() as session:
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
             rows = query.with_entities(self.SQLEvent.data).all()  # the JSON only: no ORM objects to build

@@ -22,7 +22,8 @@ from bot.links import LinkSigner
 from bot.settings import Settings, get_settings
 from bot.web import api, console, files
 from bot.web.console.access import SignedOut, signed_out_handler
-from bot.web.console.pages import HERE as CONSOLE_DIR, console_templates
+from bot.web.console.pages import HERE as CONSOLE_DIR
+from bot.web.console.pages import console_templates
 from bot.web.console.throttle import SignInThrottle
 from bot.web.deps import Database
 from channels import outbound

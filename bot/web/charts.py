@@ -1,10 +1,10 @@
 """Consumption history as a bar chart (PNG), for channels that show images."""
 from __future__ import annotations
 
-import io
-from typing import Sequence, Tuple
 import datetime as dt
+import io
 from decimal import Decimal
+from typing import Sequence, Tuple
 
 import matplotlib
 

@@ -30,9 +30,9 @@ def open_link(signer: LinkSigner, kind: str, token: str) -> Any:
     try:
         return signer.load(kind, token)
     except LinkExpired:
-        raise HTTPException(status_code=410, detail="expired")
+        raise HTTPException(status_code=410, detail="expired") from None
     except LinkInvalid:
-        raise HTTPException(status_code=404, detail="not found")
+        raise HTTPException(status_code=404, detail="not found") from None
 
 
 @router.get("/files/bills/{token}.pdf")

@@ -30,7 +30,7 @@ def channel_mix(figures: Dict) -> bytes:
     for name in channels:
         values = [mix[p].get(name, 0) for p in periods]
         axes.bar(range(len(periods)), values, bottom=bottom, label=name, color=COLORS.get(name, "#E69138"))
-        bottom = [b + v for b, v in zip(bottom, values)]
+        bottom = [b + v for b, v in zip(bottom, values, strict=False)]
     axes.set_xticks(range(len(periods)), [p[5:] for p in periods])
     axes.set_title("Mensajes de clientes por canal")
     axes.spines[["top", "right"]].set_visible(False)

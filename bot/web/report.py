@@ -20,8 +20,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from bot.web.kpi_charts import CHARTS
 from bot.formatting import month as month_name
+from bot.web.kpi_charts import CHARTS
 
 CHANNEL_NAMES = {"whatsapp": "WhatsApp", "sms": "SMS", "telegram": "Telegram", "rest": "web/API"}
 TEMPLATES = Path(__file__).resolve().parent / "console" / "templates"

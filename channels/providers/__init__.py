@@ -74,7 +74,7 @@ class Provider(ABC):
         """How the address is recorded among the messages sent."""
         return address
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - most providers have nothing to close
         """Closes the HTTP session this provider opened (at shutdown)."""
 
 

@@ -16,7 +16,6 @@ from channels.providers import Message, Provider
 from channels.render import TELEGRAM_LIMIT, ChannelProfile, Delivery
 
 
-
 def chat_of(address: str) -> int:
     """The chat id of a conversation ``tg:<chat id>`` (a bare id is accepted too)."""
     return int(address.split(":", 1)[1] if address.startswith("tg:") else address)
@@ -31,7 +30,7 @@ class TelegramProvider(Provider):
         self._bot: Optional[Bot] = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "TelegramProvider":
+    def from_settings(cls, settings: Settings) -> TelegramProvider:
         return cls(str(settings.telegram_bot_token), settings.telegram_api_base_url or None)
 
     @property
@@ -65,7 +64,7 @@ class TelegramProvider(Provider):
 
     def failure(self, error: Exception) -> Delivery:
         return Delivery(None, type(error).__name__[:60],
-                        retryable=isinstance(error, (RetryAfter, NetworkError)) and not isinstance(error, BadRequest))
+                        retryable=isinstance(error, RetryAfter | NetworkError) and not isinstance(error, BadRequest))
 
     async def close(self) -> None:
         if self._bot is not None:

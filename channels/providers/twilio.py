@@ -19,7 +19,6 @@ from channels.providers import Message, Provider
 from channels.render import SMS_PREFERRED, TWILIO_LIMIT, ChannelProfile, Delivery, to_gsm7
 
 
-
 class TwilioProvider(Provider):
     """Shared by WhatsApp and SMS; subclasses name the channel, its sender number and its address form."""
 
@@ -38,7 +37,7 @@ class TwilioProvider(Provider):
         raise NotImplementedError
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "TwilioProvider":
+    def from_settings(cls, settings: Settings) -> TwilioProvider:
         return cls(account_sid=settings.twilio_account_sid, auth_token=str(settings.twilio_auth_token),
                    from_number=cls.sender(settings), public_base_url=settings.public_base_url,
                    api_base_url=settings.twilio_api_base_url or None)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from actions.context import links
 from actions.journeys import ActionRunJourney
-from bot import clock
-from bot import records
+from bot import clock, records
 from bot.db.engine import engine_for, session_scope
 from bot.formatting import day, kwh, money, month
 from tests.actions.conftest import make_tracker

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from actions.handoff import ActionDefaultFallback, ActionHandoff
 from actions.outages import ActionReportHazard
 from bot import handoff
-from bot.web.console.auth import create_agent
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
+from bot.web.console.auth import create_agent
 from tests.actions.conftest import make_tracker
 
 

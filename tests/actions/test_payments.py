@@ -7,7 +7,11 @@ from sqlalchemy import select
 
 from actions.journeys import ActionRunJourney
 from actions.payments import (
-    ActionSubmitArrangement, ActionSubmitPaymentReport, ValidatePaymentReportForm, instalment, parse_amount,
+    ActionSubmitArrangement,
+    ActionSubmitPaymentReport,
+    ValidatePaymentReportForm,
+    instalment,
+    parse_amount,
 )
 from bot import records
 from bot.db import models as m

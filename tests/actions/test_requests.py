@@ -6,8 +6,12 @@ from sqlalchemy import select
 from actions.information import ActionDistributedGeneration, ActionOfficeInfo, ActionTariffInfo
 from actions.journeys import ActionRunJourney
 from actions.requests import (
-    ActionSubmitChangeOwner, ActionSubmitConnection, ActionSubmitContact,
-    ActionSubmitMeterReading, ValidateContactForm, ValidateMeterReadingForm,
+    ActionSubmitChangeOwner,
+    ActionSubmitConnection,
+    ActionSubmitContact,
+    ActionSubmitMeterReading,
+    ValidateContactForm,
+    ValidateMeterReadingForm,
 )
 from bot import records
 from bot.db import models as m

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import handoff, mood
-from bot.web.console.auth import authenticate, create_agent, hash_password, verify_password
 from bot.db import models as m
 from bot.db.engine import session_scope
 from bot.settings import Settings
+from bot.web.console.auth import authenticate, create_agent, hash_password, verify_password
 
 _ids = itertools.count(1)
 ALWAYS = Settings.from_environ({"LUZ_AGENT_HOURS": "00:00-24:00", "LUZ_AGENT_DAYS": "1-7"})
@@ -169,9 +169,8 @@ def test_passwords_are_hashed_and_checked(engine):
         assert authenticate(session, "laura.q", "clave-de-laura").full_name == "Laura Quintero"
         assert authenticate(session, "laura.q", "mala") is None
         assert authenticate(session, "nadie", "clave-de-laura") is None
-    with pytest.raises(ValueError):
-        with session_scope(engine) as session:
-            create_agent(session, "corta", "Corta", "1234")
+    with pytest.raises(ValueError), session_scope(engine) as session:
+        create_agent(session, "corta", "Corta", "1234")
 
 
 def test_a_wait_that_runs_past_closing_time_is_not_promised_as_if_it_did_not(engine):

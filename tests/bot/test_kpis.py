@@ -10,9 +10,9 @@ import numpy
 import pytest
 
 from bot import kpis
-from bot.web import report
 from bot.db import models as m
 from bot.db.engine import session_scope
+from bot.web import report
 
 ZONE = ZoneInfo("America/Bogota")
 START, END = dt.date(2021, 3, 1), dt.date(2021, 3, 31)

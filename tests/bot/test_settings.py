@@ -15,9 +15,7 @@ ALLOWED = {
 
 def _reads_of_the_environment(tree: ast.AST):
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "environb"}:
-            yield node.lineno
-        elif isinstance(node, ast.ImportFrom) and node.module == "os" and {
+        if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "environb"} or isinstance(node, ast.ImportFrom) and node.module == "os" and {
                 alias.name for alias in node.names} & {"environ", "getenv"}:
             yield node.lineno
 

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from actions.payments import ActionAskArrangementMonths
 from bot import handoff, notifications
-from bot.web.console.auth import create_agent
 from bot.db import models as m
 from bot.db.engine import session_scope
 from bot.formatting import money
 from bot.settings import Settings, get_settings
+from bot.web.console.auth import create_agent
 from channels.conversation import Inbound, handle_turn
 from channels.outbound import reply
 from channels.providers.twilio import SmsProvider, WhatsAppProvider

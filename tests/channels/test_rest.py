@@ -12,9 +12,9 @@ from bot.db.engine import session_scope
 from bot.settings import get_settings
 from bot.web.console.auth import create_agent
 from channels.conversation import Inbound, handle_turn
-from channels.rest import RestInput
 from channels.providers.twilio import WhatsAppProvider
 from channels.render import Delivery
+from channels.rest import RestInput
 
 UPSET = "ya me tienen cansada con los cortes"
 _phones = itertools.count(1)

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import clock
-from bot import records
+from bot import clock, records
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.formatting import money

@@ -71,8 +71,8 @@ def test_two_agents_taking_the_same_conversation_at_once(product, web, twilio_ap
 
 
 def test_repeated_wrong_passwords_lock_that_name_only(product, web):
-    from bot.web.console import auth
     from bot.db.engine import engine_for, session_scope
+    from bot.web.console import auth
 
     with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
         auth.create_agent(session, "lucia", "Lucía Prueba", "lucia-demo-1")

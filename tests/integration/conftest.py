@@ -14,17 +14,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Dict, List
 
-import pytest
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 import httpx
+import pytest
 import uvicorn
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
 from bot import clock
-from bot.web.api import create_key
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
-from tests.emulators import free_port
 from bot.settings import get_settings
+from bot.web.api import create_key
+from tests.emulators import free_port
 from tests.product import SMS_FROM, TELEGRAM_SECRET, TELEGRAM_TOKEN, TWILIO_SID, TWILIO_TOKEN, WHATSAPP_FROM
 
 _numbers = itertools.count(1)

@@ -5,17 +5,16 @@ import datetime as dt
 import os
 
 import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import select
 
-from bot import clock
-from bot import handoff
+from bot import clock, handoff
 from bot.db import models as m
 from bot.db.engine import session_scope
 from bot.jobs.scheduler import build_scheduler
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from bot.routing import route
 from bot.settings import get_settings
 from channels import inbox
-from bot.routing import route
 from tests.integration.conftest import _numbers, run_job, sent_to
 
 

@@ -26,7 +26,7 @@ from bot.db.engine import create_engine
 from tests.channels.test_twilio import message
 from tests.conftest import PROJECT_ROOT
 from tests.emulators import free_port, free_ports
-from tests.product import MODEL, TWILIO_SID, TWILIO_TOKEN, SMS_FROM, WHATSAPP_FROM
+from tests.product import MODEL, SMS_FROM, TWILIO_SID, TWILIO_TOKEN, WHATSAPP_FROM
 
 pytestmark = pytest.mark.slow
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
@@ -64,7 +64,7 @@ def production(tmp_path_factory, twilio_api):
     env.pop("LUZ_CLOCK_OFFSET", None)  # production runs on the real time (it refuses a moved clock)
     subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", "200"], env=env, check=True,
                    cwd=PROJECT_ROOT, capture_output=True)
-    log = open(tmp / "product.log", "a")
+    log = open(tmp / "product.log", "a")  # noqa: SIM115 - the product writes to it for its whole run
     process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--profile", "production"], env=env, cwd=PROJECT_ROOT,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{public}"

@@ -5,8 +5,8 @@ import os
 import subprocess
 import sys
 
-from bot.ops import production
 from bot.internal_auth import MIN_LENGTH
+from bot.ops import production
 from bot.ops.production import Topology, production_settings
 from tests.conftest import PROJECT_ROOT
 

@@ -23,8 +23,8 @@ from bot import cases, clock, notifications, records, restoration
 from bot.db import models as m
 from bot.db.engine import create_engine, engine_for, session_scope
 from bot.db.migrate import upgrade
-from bot.formatting import day, money, month, moment, short_month, time_of_day
 from bot.demo.seed import seed
+from bot.formatting import day, moment, money, month, short_month, time_of_day
 from bot.settings import get_settings
 from tests.actions.conftest import make_tracker
 

@@ -10,7 +10,7 @@ over internal folds) so the FallbackClassifier's threshold keeps its meaning.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 import joblib
 import numpy as np
@@ -41,14 +41,14 @@ class ConceptFlags(BaseEstimator, TransformerMixin):
     def __init__(self, weight: float = 0.5) -> None:
         self.weight = weight
 
-    def fit(self, texts: List[str], labels: Optional[List[str]] = None) -> "ConceptFlags":
+    def fit(self, texts: List[str], labels: Optional[List[str]] = None) -> ConceptFlags:
         return self
 
     def transform(self, texts: List[str]) -> np.ndarray:
         return concept_flags(texts) * self.weight
 
 
-def build_pipeline(config: Dict[Text, Any]) -> Pipeline:
+def build_pipeline(config: Dict[str, Any]) -> Pipeline:
     """The untrained model: features of the raw text, then the calibrated SVM.
 
     Character n-grams weigh 1.3 against words' 1.0 and the concept flags 0.3 (fast loop, docs/nlu.md):
@@ -73,7 +73,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     """Predicts the intent of a message from its text alone (needs no featurizer before it)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             "C": 1.0, "concept_weight": 0.3, "char_weight": 1.3, "calibration_folds": 5, "random_seed": 7,
             "ranking_length": 10,
@@ -81,7 +81,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         pipeline: Optional[Pipeline] = None,
@@ -94,11 +94,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LinearIntentClassifier":
+    ) -> LinearIntentClassifier:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -117,12 +117,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "LinearIntentClassifier":
+    ) -> LinearIntentClassifier:
         try:
             with model_storage.read_from(resource) as directory:
                 pipeline = joblib.load(directory / MODEL_FILE)
@@ -144,7 +144,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         probabilities = pipeline.predict_proba(texts)
         probabilities[[not text.strip() for text in texts]] = 1.0 / probabilities.shape[1]
         names = pipeline.classes_
-        for message, row in zip(pending, probabilities):
+        for message, row in zip(pending, probabilities, strict=False):
             order = np.argsort(row)[::-1][: self._config["ranking_length"]]
             ranking = [{INTENT_NAME_KEY: str(names[i]), PREDICTED_CONFIDENCE_KEY: float(row[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)

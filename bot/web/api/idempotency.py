@@ -39,9 +39,9 @@ async def idempotent(request: Request, key_id: int, db: Database,
         previous = await db(lambda s: s.execute(select(m.IdempotentRequest).where(
             m.IdempotentRequest.api_key_id == key_id, m.IdempotentRequest.key == key)).scalar_one())
         if previous.fingerprint != fingerprint:
-            raise HTTPException(status_code=422, detail="This Idempotency-Key was used with a different request.")
+            raise HTTPException(status_code=422, detail="This Idempotency-Key was used with a different request.") from None
         if previous.status_code is None:
-            raise HTTPException(status_code=409, detail="The first request with this Idempotency-Key is still running.")
+            raise HTTPException(status_code=409, detail="The first request with this Idempotency-Key is still running.") from None
         return JSONResponse(previous.response, status_code=previous.status_code, headers={"Idempotent-Replayed": "true"})
     try:
         status, body = await work()

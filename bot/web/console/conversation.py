@@ -50,7 +50,7 @@ async def message_text(request: Request) -> str:
     try:
         body = await request.json()
     except ValueError:
-        raise HTTPException(status_code=400, detail="El cuerpo debe ser JSON.")
+        raise HTTPException(status_code=400, detail="El cuerpo debe ser JSON.") from None
     text = str(body.get("text", "")).strip() if isinstance(body, dict) else ""
     if not text:
         raise HTTPException(status_code=422, detail="Escribe un mensaje.")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot import clock, records
 from bot.db import models as m
-from bot.formatting import day, money, moment
+from bot.formatting import day, moment, money
 from bot.phones import to_e164
 
 

@@ -9,12 +9,12 @@ import asyncio
 import json
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Optional
+from zoneinfo import ZoneInfo
 
 import yaml
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
-from zoneinfo import ZoneInfo
 
 from bot import handoff as queue
 from bot.settings import Settings

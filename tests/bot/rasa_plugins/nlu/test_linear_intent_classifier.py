@@ -7,9 +7,9 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.concepts import concept_flags, CONCEPTS
-from bot.text import fold
+from bot.concepts import CONCEPTS, concept_flags
 from bot.rasa_plugins.nlu.linear_intent_classifier import LinearIntentClassifier
+from bot.text import fold
 
 EXAMPLES = {
     "subscribe_alerts": ["quiero recibir alertas", "activen los avisos", "suscribirme a notificaciones",
