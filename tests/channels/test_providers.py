@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import json
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from tests.product import SMS_FROM, TELEGRAM_TOKEN, TWILIO_SID, TWILIO_TOKEN, WH
 
 BASE = {"PUBLIC_BASE_URL": "https://luz.example"}
 SETTINGS = Settings.from_environ(BASE)
+_chats = itertools.count(0, 100)
 
 
 def environ(twilio_api=None, telegram_api=None) -> dict:
@@ -104,13 +106,14 @@ def test_a_refusal_comes_back_as_a_delivery_saying_whether_to_retry(use_database
 
 def test_telegram_goes_through_the_bot_api_with_an_inline_keyboard(use_database, engine, telegram_api):
     provider = provider_for("telegram", Settings.from_environ({**BASE, **environ(telegram_api=telegram_api)}))
-    delivery = send(provider, "tg:7788", {"text": "¿Qué necesitas?", "buttons": [("Saldo", "/check_balance")]})
-    assert delivery.ok and delivery.provider_id.startswith("tg:7788:")
-    [sent] = telegram_api.matching(lambda r: r["method"] == "sendMessage" and str(r["data"].get("chat_id")) == "7788")
+    chat = str(7788 + next(_chats))  # the emulator lives for the session, the test runs once per database
+    delivery = send(provider, f"tg:{chat}", {"text": "¿Qué necesitas?", "buttons": [("Saldo", "/check_balance")]})
+    assert delivery.ok and delivery.provider_id.startswith(f"tg:{chat}:")
+    [sent] = telegram_api.matching(lambda r: r["method"] == "sendMessage" and str(r["data"].get("chat_id")) == chat)
     assert sent["data"]["text"] == "¿Qué necesitas?" and "check_balance" in str(sent["data"]["reply_markup"])
     with session_scope(engine) as session:
         row = session.execute(select(m.OutboundMessage).where(m.OutboundMessage.provider_id == delivery.provider_id)).scalar_one()
-        assert (row.channel, row.recipient) == ("telegram", "7788")
+        assert (row.channel, row.recipient) == ("telegram", chat)
 
 
 def test_a_chart_goes_to_telegram_as_a_photo(use_database, telegram_api):
