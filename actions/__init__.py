@@ -6,11 +6,11 @@ modules below registers every action and journey handler.
 from actions import (  # noqa: F401
     billing,
     complaints,
-    conversation,
     identity,
     information,
     journeys,
     outages,
     payments,
+    repair,
     requests,
 )

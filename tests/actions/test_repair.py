@@ -1,7 +1,7 @@
 """Repair: suggestions when unsure; switching to another of one's supplies."""
 from __future__ import annotations
 
-from actions.conversation import ActionAskAffirmation, ActionSwitchAccount
+from actions.repair import ActionAskAffirmation, ActionSwitchAccount
 from tests.actions.conftest import make_tracker
 
 
@@ -38,7 +38,7 @@ async def test_a_complaint_number_out_of_context_offers_its_status(run):
 
 
 async def test_outside_the_service_twice_in_a_row_offers_a_person(run):
-    from actions.conversation import ActionOutOfScope
+    from actions.repair import ActionOutOfScope
 
     def said(intent):
         return {"event": "user", "text": "x", "parse_data": {"intent": {"name": intent, "confidence": 0.9}}}
@@ -66,7 +66,7 @@ async def test_a_follow_up_question_about_tariffs_gets_the_tariff_it_names(run):
 
 
 async def test_medical_equipment_is_never_outside_the_service(run):
-    from actions.conversation import ActionOutOfScope
+    from actions.repair import ActionOutOfScope
 
     outcome = await run(ActionOutOfScope(), make_tracker("+573001234504", intent="out_of_scope", text="tengo a mi papa con oxigeno, es urgente"))
     assert "equipo médico" in outcome.text and "Eso se sale" not in outcome.text
