@@ -32,6 +32,10 @@ GUESS_WINDOW = dt.timedelta(hours=24)
 MAX_WRONG_PER_ACCOUNT = 5  # wrong second-factor answers per account (from anyone) in the window
 MAX_WRONG_PER_SENDER = 10  # ...and per sender, over all accounts
 ACCOUNT_DIGITS = 9
+# The one answer to a wrong second factor, whether the digits are wrong or the account number does not exist.
+WRONG_SECOND_FACTOR = ("Esos datos no coinciden con los del titular de la cuenta. Revisa los últimos 4 dígitos del "
+                       "documento del titular y el número de cuenta de tu factura (9 dígitos), y escríbeme el que "
+                       "quieras corregir.")
 _DIGIT_RUN = re.compile(r"\d[\d .-]*\d|\d")
 
 
@@ -211,20 +215,15 @@ class ValidateIdentifyForm(GuardedFormValidation):
             )
         phone = sender_phone(tracker)
 
-        def check(session) -> Optional[bool]:
+        def check(session) -> bool:
             account = records.account_by_number(session, number)
-            if account is None:
-                return None
-            return records.phone_owns_account(session, phone, account)
+            return account is not None and records.phone_owns_account(session, phone, account)
 
         already_verified = tracker.get_slot("account_verified") and tracker.get_slot("account_number") == number
+        # An unknown number is not said to be unknown: it is asked for the second factor like any account the
+        # sender's phone does not own, and that answer is wrong (WRONG_SECOND_FACTOR), so the replies do not tell
+        # which numbers are accounts.
         owns = await with_records(check)
-        if owns is None:
-            return self._failure(
-                dispatcher, tracker,
-                f"No encuentro la cuenta {number}. Revisa el número en tu factura y escríbelo otra vez, por favor.",
-                "account_number",
-            )
         if already_verified:  # verified earlier in this conversation with the second factor
             return {"account_number": number, "account_verified": True}
         return {"account_number": number, "account_verified": owns, "id_last4": None}
@@ -234,25 +233,19 @@ class ValidateIdentifyForm(GuardedFormValidation):
     ) -> Dict[str, Any]:
         digits = re.sub(r"\D", "", str(value or "")[:50])
         number = tracker.get_slot("account_number")
+        corrected = extract_account_number(str(value or "")[:200])
+        if corrected and corrected != number:  # "me equivoqué, es la 100200302": that number, asked the same way
+            return await self.validate_account_number(corrected, dispatcher, tracker, domain)
         if len(digits) != 4:
             return self._failure(
                 dispatcher, tracker, "Necesito exactamente los últimos 4 dígitos del documento del titular.", "id_last4"
             )
 
-        sender = tracker.sender_id
+        sender, since = tracker.sender_id, m.utcnow() - GUESS_WINDOW
 
-        def check(session) -> str:
-            account = records.account_by_number(session, number)
-            if account is None:
-                return "wrong"
-            for_account, from_sender = records.second_factor_failures(session, account, sender, m.utcnow() - GUESS_WINDOW)
-            if for_account >= MAX_WRONG_PER_ACCOUNT or from_sender >= MAX_WRONG_PER_SENDER:
-                return "locked"
-            if records.holder_id_ends_with(session, account, digits):
-                return "right"
-            records.record_second_factor_failure(session, account, sender)
-            last_try = for_account + 1 >= MAX_WRONG_PER_ACCOUNT or from_sender + 1 >= MAX_WRONG_PER_SENDER
-            return "locked" if last_try else "wrong"  # no "try again" when no try is left
+        def check(session) -> str:  # checked and counted in one step (records.second_factor_attempt)
+            return records.second_factor_attempt(session, str(number), sender, digits, since,
+                                                 MAX_WRONG_PER_ACCOUNT, MAX_WRONG_PER_SENDER)
 
         answer = await with_records(check)
         if answer == "locked":
@@ -265,8 +258,5 @@ class ValidateIdentifyForm(GuardedFormValidation):
             return {"id_last4": None, "identify_failed": True, "account_verified": False, "journey": None,
                     "requested_slot": None}
         if answer == "wrong":
-            return self._failure(
-                dispatcher, tracker, "Esos dígitos no coinciden con los del titular de la cuenta. Inténtalo de nuevo.",
-                "id_last4",
-            )
+            return self._failure(dispatcher, tracker, WRONG_SECOND_FACTOR, "id_last4")
         return {"id_last4": "verificado", "account_verified": True}

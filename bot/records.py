@@ -6,12 +6,13 @@ never hold ORM objects across an ``await`` and tests read like the journey.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, List, Optional, Tuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.db import models as m
@@ -81,17 +82,57 @@ def holder_id_ends_with(session: Session, account: m.Account, last_digits: str) 
     return len(last_digits) == 4 and national_id.endswith(last_digits)
 
 
-def second_factor_failures(session: Session, account: m.Account, sender: str, since: dt.datetime) -> Tuple[int, int]:
-    """Wrong second-factor answers since ``since``: for this account (from anyone), and from this sender."""
+def second_factor_failures(session: Session, account_number: str, sender: str, since: dt.datetime) -> Tuple[int, int]:
+    """Wrong second-factor answers since ``since``: for this account number (from anyone), and from this sender."""
     def count(*where: Any) -> int:
         return int(session.execute(select(func.count()).select_from(m.SecondFactorFailure)
                                    .where(m.SecondFactorFailure.at >= since, *where)).scalar_one())
 
-    return count(m.SecondFactorFailure.account_id == account.id), count(m.SecondFactorFailure.sender == sender)
+    return count(m.SecondFactorFailure.account_number == account_number), count(m.SecondFactorFailure.sender == sender)
 
 
-def record_second_factor_failure(session: Session, account: m.Account, sender: str) -> None:
-    session.add(m.SecondFactorFailure(account_id=account.id, sender=sender[:80]))
+def record_second_factor_failure(session: Session, account_number: str, account: Optional[m.Account], sender: str) -> None:
+    session.add(m.SecondFactorFailure(account_number=account_number[:20], account_id=account.id if account else None,
+                                      sender=sender[:80]))
+    session.flush()
+
+
+def _lock_key(*parts: str) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit integer) for these words."""
+    return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big", signed=True)
+
+
+def hold_second_factor(session: Session, account_number: str, sender: str) -> None:
+    """Serialises second-factor checks of one sender and of one account number until the transaction ends,
+    so counting the failures and recording one is a single step: parallel guesses cannot pass the limit.
+
+    PostgreSQL: transaction advisory locks, the sender's first and then the number's (one order, no deadlock),
+    and the account's row ``FOR UPDATE`` when it exists. SQLite has one writer: a write at the start takes it,
+    so the counts read afterwards are the latest and nobody else writes until this transaction ends.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        for key in (_lock_key("second-factor-sender", sender[:80]), _lock_key("second-factor-account", account_number)):
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        session.execute(select(m.Account.id).where(m.Account.account_number == account_number).with_for_update())
+    else:
+        session.execute(update(m.SecondFactorFailure).where(m.SecondFactorFailure.id == -1)
+                        .values(sender=m.SecondFactorFailure.sender))
+
+
+def second_factor_attempt(session: Session, account_number: str, sender: str, digits: str, since: dt.datetime,
+                          per_account: int, per_sender: int) -> str:
+    """One answer to "the last 4 digits of the holder's id", checked and counted in one step (the caller's
+    transaction): "right", "wrong", or "locked" (too many wrong answers for the number or from the sender,
+    this one included). An account number that does not exist is a wrong answer like any other."""
+    hold_second_factor(session, account_number, sender)
+    account = account_by_number(session, account_number)
+    for_number, from_sender = second_factor_failures(session, account_number, sender, since)
+    if for_number >= per_account or from_sender >= per_sender:
+        return "locked"
+    if account is not None and holder_id_ends_with(session, account, digits):
+        return "right"
+    record_second_factor_failure(session, account_number, account, sender)
+    return "locked" if for_number + 1 >= per_account or from_sender + 1 >= per_sender else "wrong"
 
 
 def balance(session: Session, account: m.Account, today: dt.date) -> Balance:

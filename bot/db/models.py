@@ -647,11 +647,15 @@ class SecondFactorFailure(Base):
 
     __tablename__ = "second_factor_failures"
     __table_args__ = (Index("ix_second_factor_failures_account_at", "account_id", "at"),
-                      Index("ix_second_factor_failures_sender_at", "sender", "at"))
+                      Index("ix_second_factor_failures_sender_at", "sender", "at"),
+                      Index("ix_second_factor_failures_number_at", "account_number", "at"))
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
-    account_id: Mapped[int] = Column(ForeignKey("accounts.id"), nullable=False)
+    # The number the sender gave, counted whether or not it is an account (an unknown number is answered and
+    # limited like a wrong digit, so numbers cannot be enumerated); the account when there is one.
+    account_number: Mapped[Optional[str]] = Column(String(20))
+    account_id: Mapped[Optional[int]] = Column(ForeignKey("accounts.id"))
     sender: Mapped[str] = Column(String(80), nullable=False)
 
 

@@ -69,10 +69,17 @@ async def test_letters_in_an_account_number_get_a_clear_reply(run):
     assert outcome.slots()["account_number"] is None
 
 
-async def test_an_unknown_account_number_is_said_so(run):
+async def test_an_unknown_account_number_is_asked_for_the_second_factor_like_any_other(run):
     slots = {"requested_slot": "account_number", "account_number": "999999999"}
     outcome = await run(ValidateIdentifyForm(), make_tracker("+573009999999", slots=slots, text="999999999", active_loop="identify_form"))
-    assert "No encuentro la cuenta 999999999" in outcome.text
+    assert outcome.messages == []  # not "no encuentro la cuenta": that would tell which numbers are accounts
+    assert outcome.slots() == {"account_number": "999999999", "account_verified": False, "id_last4": None}
+
+
+async def test_a_new_account_number_instead_of_the_digits_corrects_the_number(run):
+    slots = {"requested_slot": "id_last4", "account_number": "100200399", "account_verified": False, "id_last4": "100200301"}
+    outcome = await run(ValidateIdentifyForm(), make_tracker("+573009999999", slots=slots, text="100200301", active_loop="identify_form"))
+    assert outcome.slots()["account_number"] == "100200301" and outcome.slots()["account_verified"] is False
 
 
 async def test_three_failures_end_the_form_and_offer_other_help(run):
