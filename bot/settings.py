@@ -48,6 +48,10 @@ LUZ_ACTION_SECRET = "LUZ_ACTION_SECRET"  # Rasa -> action server shared secret (
 WEB_INTERFACE = "WEB_INTERFACE"
 LUZ_RASA_CREDENTIALS = "LUZ_RASA_CREDENTIALS"
 LUZ_AGENT_PASSWORD = "LUZ_AGENT_PASSWORD"  # python -m bot agent add|passwd without a prompt (scripts)
+# Bounds (issue 18): how long a provider may take, how many turns run at once, how fast one sender may write.
+LUZ_PROVIDER_TIMEOUT_SECONDS = "LUZ_PROVIDER_TIMEOUT_SECONDS"
+LUZ_MAX_TURNS_IN_FLIGHT = "LUZ_MAX_TURNS_IN_FLIGHT"
+LUZ_SENDER_RATE = "LUZ_SENDER_RATE"
 # Providers (channels/): Twilio for WhatsApp and SMS, Telegram's Bot API; *_API_BASE_URL points at emulators in tests.
 TWILIO_ACCOUNT_SID = "TWILIO_ACCOUNT_SID"
 TWILIO_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
@@ -125,6 +129,9 @@ class Settings:
     web_interface: str = "127.0.0.1"  # where the embedded web service listens (a tunnel or proxy reaches it there)
     rasa_credentials: str = ""  # Rasa's channels file; empty: the profile's own (development: with REST)
     agent_password: Secret = Secret("")  # empty: the command line asks for it
+    provider_timeout_seconds: float = 10.0  # one send to Twilio or Telegram; past it the send fails, retryable
+    max_turns_in_flight: int = 64  # turns processed at once by one Rasa process; beyond, a polite "busy" answer
+    sender_rate: int = 20  # messages per minute from one sender; beyond, one polite answer, then silence
     twilio_account_sid: str = ""
     twilio_auth_token: Secret = Secret("")  # also the key that signs Twilio's webhooks
     twilio_whatsapp_from: str = ""  # "whatsapp:+57..." sender; empty: WhatsApp is off
@@ -192,6 +199,9 @@ class Settings:
             action_port=action_port,
             action_server_url=env.get(ACTION_SERVER_URL) or f"http://127.0.0.1:{action_port}/webhook",
             agent_password=Secret(env.get(LUZ_AGENT_PASSWORD, "")),
+            provider_timeout_seconds=float(env.get(LUZ_PROVIDER_TIMEOUT_SECONDS) or cls.provider_timeout_seconds),
+            max_turns_in_flight=int(env.get(LUZ_MAX_TURNS_IN_FLIGHT) or cls.max_turns_in_flight),
+            sender_rate=int(env.get(LUZ_SENDER_RATE) or cls.sender_rate),
             twilio_account_sid=env.get(TWILIO_ACCOUNT_SID, ""),
             twilio_auth_token=Secret(env.get(TWILIO_AUTH_TOKEN, "")),
             twilio_whatsapp_from=env.get(TWILIO_WHATSAPP_FROM, ""),

@@ -4,6 +4,11 @@ An input channel turns its webhook into an ``Inbound``; ``answer`` decides what 
 (the core decides whether a person, a survey or the assistant answers: ``bot/routing.py``), and
 ``handle_turn`` sends it through the channel's provider (``channels/outbound.py``). The REST channel
 returns the same answer in the HTTP response instead (``channels/rest.py``).
+
+Before anything else a turn passes the process's bounds (``channels/bounds.py``): a sender writing faster
+than ``LUZ_SENDER_RATE`` a minute gets one polite answer and then nothing until the minute has room, and
+beyond ``LUZ_MAX_TURNS_IN_FLIGHT`` turns at once the message is not processed: the customer is asked to
+write it again in a minute (it is not kept), and both are recorded as events.
 """
 from __future__ import annotations
 
@@ -16,8 +21,9 @@ from typing import Awaitable, Callable, Dict, List, Optional
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot import events, internal_auth, routing
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 from channels import inbox, outbound
+from channels.bounds import ALLOW, WARN, SenderRate, TurnGate
 from channels.providers import Provider
 from channels.render import ChannelProfile, Outgoing, choose, to_gsm7
 
@@ -29,6 +35,10 @@ APOLOGY = ("Lo siento, tuve un problema para responderte. Inténtalo de nuevo en
            "«asesor» para hablar con una persona.")
 TOO_LONG = "Tu mensaje es muy largo para mí. ¿Me lo resumes en unas pocas líneas, por favor?"
 EMPTY = "Recibí un mensaje vacío. Escríbeme tu consulta, por ejemplo «cuánto debo» o «no tengo luz»."
+BUSY = ("Estamos recibiendo muchos mensajes en este momento y no alcancé a leer el tuyo. Por favor escríbemelo de "
+        "nuevo en un minuto y te respondo. Si es una emergencia (un cable caído, fuego), llama al {phone}.")
+SLOW_DOWN = ("Recibí muchos mensajes tuyos seguidos. Espera un minuto y vuelve a escribirme, por favor: los que "
+             "envíes antes no los podré leer.")
 MEDIA_ONLY = ("Por ahora no puedo escuchar audios ni ver imágenes o stickers. Escríbeme tu consulta con "
               "palabras, por favor, o escribe «asesor» para hablar con una persona.")
 
@@ -44,6 +54,7 @@ class Inbound:
     has_unsupported_media: bool = False
     received_at: float = field(default_factory=time.monotonic)  # for the reply latency the KPIs report
     phone: Optional[str] = None  # the customer's phone when not in metadata (REST: the sender id, development only)
+    bounded: bool = True  # subject to the sender rate and the cap in flight (not REST: development, loopback, tests)
 
 
 @dataclass
@@ -54,12 +65,62 @@ class Answer:
     about_the_message: bool = False  # empty or too long: the options shown before still hold, no turn is counted
 
 
+@dataclass
+class Bounds:
+    """This process's bounds on turns, made from the settings on first use (``bounds()``)."""
+
+    gate: TurnGate
+    rate: SenderRate
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Bounds:
+        return cls(TurnGate(settings.max_turns_in_flight), SenderRate(settings.sender_rate))
+
+
+_bounds: Optional[Bounds] = None
+
+
+def bounds(fresh: Optional[Bounds] = None) -> Bounds:
+    """The process's bounds; ``fresh`` replaces them (tests)."""
+    global _bounds
+    if fresh is not None or _bounds is None:
+        _bounds = fresh or Bounds.from_settings(get_settings())
+    return _bounds
+
+
 async def answer(inbound: Inbound, on_new_message: OnNewMessage) -> Answer:
     """What to tell the customer for one message; raises only when something broke (the caller apologises).
 
-    While a person has the conversation, the message goes to them instead of the assistant.
+    A sender over its rate, or a turn beyond the cap in flight, is answered without being processed (once,
+    for the rate: after that, nothing). While a person has the conversation, the message goes to them
+    instead of the assistant.
     """
     settings = get_settings()
+    if not inbound.bounded:
+        return await _answer(settings, inbound, on_new_message)
+    limits = bounds()
+    verdict = limits.rate.check(inbound.sender_id)
+    if verdict != ALLOW:
+        if verdict == WARN:
+            log.warning("%s on %s is over %s messages a minute: told once, then ignored",
+                        inbound.sender_id, inbound.channel, settings.sender_rate)
+            await asyncio.to_thread(events.record_now, settings.database_url, "sender_rate_limited",
+                                    channel=inbound.channel, conversation_id=inbound.sender_id)
+            return Answer([{"text": SLOW_DOWN}], about_the_message=True)
+        return Answer([], about_the_message=True)
+    if not limits.gate.enter():
+        log.warning("%s turns in flight: %s on %s asked to write again", limits.gate.in_flight, inbound.sender_id,
+                    inbound.channel)
+        await asyncio.to_thread(events.record_now, settings.database_url, "turn_busy", channel=inbound.channel,
+                                conversation_id=inbound.sender_id, text=inbound.text)
+        return Answer([{"text": BUSY.format(phone=settings.agent_phone)}], about_the_message=True)
+    try:
+        return await _answer(settings, inbound, on_new_message)
+    finally:
+        limits.gate.leave()
+
+
+async def _answer(settings: Settings, inbound: Inbound, on_new_message: OnNewMessage) -> Answer:
     text = (inbound.text or "").strip()
     if not text:
         return Answer([{"text": MEDIA_ONLY if inbound.has_unsupported_media else EMPTY}], about_the_message=True)

@@ -43,7 +43,7 @@ class RestInput(InputChannel):
         text = body.get("message")
         inbound = Inbound(str(body.get("input_channel") or self.name()), sender, text if isinstance(text, str) else "",
                           {key: value for key, value in metadata.items() if key not in UNSIGNED},
-                          phone=to_e164(sender, get_settings().default_region))
+                          phone=to_e164(sender, get_settings().default_region), bounded=False)
         try:
             result = await answer(inbound, on_new_message)
             messages = result.messages

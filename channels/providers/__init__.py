@@ -9,6 +9,10 @@ message looks and is recorded the same whoever starts it.
 Nothing here imports Rasa or Sanic: the web service and the scheduler send without loading them.
 ``provider_for(channel, settings)`` builds the provider of a channel from the settings (TWILIO_* and
 TELEGRAM_*, read in ``bot/settings.py``); the provider connects on its first send, not when built.
+
+No send waits longer than ``timeout`` seconds (``LUZ_PROVIDER_TIMEOUT_SECONDS``): the HTTP clients are
+given it, and the whole call (connection, TLS, the provider's answer) is cut at it, so a provider that
+hangs fails the send as retryable instead of holding the turn, the console or a job.
 """
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ class Provider(ABC):
 
     channel: str = ""
     profile: ChannelProfile
+    timeout: float = 10.0  # seconds one send may take (LUZ_PROVIDER_TIMEOUT_SECONDS)
 
     @property
     @abstractmethod
@@ -54,7 +59,10 @@ class Provider(ABC):
         whether to go on with the next message or to retry later (``bot/jobs/dispatch.py``).
         """
         try:
-            delivery, status = await self.transmit(address, message)
+            delivery, status = await asyncio.wait_for(self.transmit(address, message), self.timeout)
+        except asyncio.TimeoutError:
+            log.error("%s did not answer within %s s sending to %s", self.channel, self.timeout, address)
+            delivery, status = Delivery(None, "timeout", retryable=True), "failed"
         except Exception as error:  # noqa: BLE001 - recorded, visible, and the next message still goes
             log.exception("%s refused a message to %s", self.channel, address)
             delivery, status = self.failure(error), "failed"

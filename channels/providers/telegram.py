@@ -10,6 +10,7 @@ from typing import Optional, Tuple
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.request import HTTPXRequest
 
 from bot.settings import Settings
 from channels.providers import Message, Provider
@@ -25,22 +26,27 @@ class TelegramProvider(Provider):
     channel = "telegram"
     profile = ChannelProfile(limit=TELEGRAM_LIMIT, keyboards=True, media=True)
 
-    def __init__(self, token: str, api_base_url: Optional[str] = None) -> None:
-        self.token, self.api_base_url = token, api_base_url
+    def __init__(self, token: str, api_base_url: Optional[str] = None, timeout: float = Provider.timeout) -> None:
+        self.token, self.api_base_url, self.timeout = token, api_base_url, timeout
         self._bot: Optional[Bot] = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramProvider:
-        return cls(str(settings.telegram_bot_token), settings.telegram_api_base_url or None)
+        return cls(str(settings.telegram_bot_token), settings.telegram_api_base_url or None,
+                   timeout=settings.provider_timeout_seconds)
 
     @property
     def configured(self) -> bool:
         return bool(self.token)
 
     async def bot(self) -> Bot:
-        """The initialised bot, made on first use."""
+        """The initialised bot, made on first use; every phase of its requests is bounded by the timeout."""
         if self._bot is None:
-            bot = Bot(self.token, base_url=f"{self.api_base_url.rstrip('/')}/bot") if self.api_base_url else Bot(self.token)
+            limit = self.timeout
+            request = HTTPXRequest(connect_timeout=limit, read_timeout=limit, write_timeout=limit, pool_timeout=limit,
+                                   media_write_timeout=limit)
+            base_url = f"{self.api_base_url.rstrip('/')}/bot" if self.api_base_url else "https://api.telegram.org/bot"
+            bot = Bot(self.token, base_url=base_url, request=request)
             await bot.initialize()
             self._bot = bot
         return self._bot

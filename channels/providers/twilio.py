@@ -12,11 +12,25 @@ from typing import Any, Dict, Optional, Tuple
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from bot.settings import Settings
 from channels.providers import Message, Provider
 from channels.render import SMS_PREFERRED, TWILIO_LIMIT, ChannelProfile, Delivery, to_gsm7
+
+
+class TimedTwilioHttpClient(AsyncTwilioHttpClient):
+    """Twilio's async client with its timeout applied: twilio 8.2 keeps the client's ``timeout`` but sends each
+    request with the call's own (None), which aiohttp reads as "no timeout at all"."""
+
+    async def request(self, method: str, url: str, params: Optional[Dict[str, object]] = None,
+                      data: Optional[Dict[str, object]] = None, headers: Optional[Dict[str, str]] = None,
+                      auth: Optional[Tuple[str, str]] = None, timeout: Optional[float] = None,
+                      allow_redirects: bool = False) -> Response:
+        return await super().request(method, url, params=params, data=data, headers=headers, auth=auth,
+                                     timeout=timeout if timeout is not None else self.timeout,
+                                     allow_redirects=allow_redirects)
 
 
 class TwilioProvider(Provider):
@@ -25,7 +39,8 @@ class TwilioProvider(Provider):
     profile = ChannelProfile(limit=TWILIO_LIMIT, keyboards=False, media=True)
 
     def __init__(self, account_sid: str, auth_token: str, from_number: str, public_base_url: str,
-                 api_base_url: Optional[str] = None) -> None:
+                 api_base_url: Optional[str] = None, timeout: float = Provider.timeout) -> None:
+        self.timeout = timeout
         self.account_sid, self.auth_token, self.from_number = account_sid, auth_token, from_number
         self.public_base_url = public_base_url.rstrip("/")
         self.api_base_url = api_base_url
@@ -40,16 +55,16 @@ class TwilioProvider(Provider):
     def from_settings(cls, settings: Settings) -> TwilioProvider:
         return cls(account_sid=settings.twilio_account_sid, auth_token=str(settings.twilio_auth_token),
                    from_number=cls.sender(settings), public_base_url=settings.public_base_url,
-                   api_base_url=settings.twilio_api_base_url or None)
+                   api_base_url=settings.twilio_api_base_url or None, timeout=settings.provider_timeout_seconds)
 
     @property
     def configured(self) -> bool:
         return bool(self.account_sid and self.auth_token and self.from_number)
 
     def client(self) -> Client:
-        """The real Twilio client (async HTTP), pointed at TWILIO_API_BASE_URL when set; made on first use."""
+        """The real Twilio client (async HTTP, with the timeout), pointed at TWILIO_API_BASE_URL when set; made on first use."""
         if self._client is None:
-            self._client = Client(self.account_sid, self.auth_token, http_client=AsyncTwilioHttpClient())
+            self._client = Client(self.account_sid, self.auth_token, http_client=TimedTwilioHttpClient(timeout=self.timeout))
             if self.api_base_url:
                 self._client.api.base_url = self.api_base_url.rstrip("/")
         return self._client
