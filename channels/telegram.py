@@ -3,7 +3,8 @@
 Webhook: ``/webhooks/telegram/webhook``; Telegram sends ``X-Telegram-Bot-Api-Secret-Token``
 (set with ``python -m bot telegram set-webhook``). ``python -m bot telegram poll`` feeds the
 same webhook from getUpdates for development without a public URL. Each ``update_id`` is handled
-once (``channels/guard.py``). A customer links their Telegram account to their records by sharing
+once (``channels/guard.py``). Only private chats are answered: an update from a group, a supergroup or a
+channel is acknowledged and ignored. A customer links their Telegram account to their records by sharing
 their phone (a contact button).
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
-from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram import Chat, KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
@@ -89,6 +90,12 @@ class TelegramInput(InputChannel):
         except Exception as error:  # noqa: BLE001 - a malformed body is the sender's problem, not a crash
             raise Malformed("malformed update") from error
         if update is None:
+            return None
+        chat = update.effective_chat
+        if chat is not None and chat.type != Chat.PRIVATE:
+            # Luz answers in private chats only: in a group, a supergroup or a channel others read the answers
+            # (an account's data, a contact button), so such updates are acknowledged and nothing more.
+            log.info("telegram update %s ignored: a %s chat, Luz answers in private chats only", update.update_id, chat.type)
             return None
         return Received(str(update.update_id), "telegram", lambda on_new_message: self.process(update, on_new_message))
 
