@@ -10,7 +10,7 @@ from bot.formatting import day, moment
 from bot.handoff import AgentHours
 from bot.settings import Settings
 from bot.tickets import business_days_after
-from tests.conftest import PROJECT_ROOT
+from tests.source import offenders
 
 BOGOTA = ZoneInfo("America/Bogota")
 # Reading the machine's time is allowed only where the machine's time is what is meant.
@@ -32,14 +32,7 @@ def _reads_of_the_real_time(tree: ast.AST):
 
 
 def test_no_module_reads_the_machines_date_or_hour_but_the_clock():
-    offenders = []
-    for folder in ("bot", "actions", "channels", "scripts"):
-        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
-            relative = str(path.relative_to(PROJECT_ROOT))
-            if relative in ALLOWED:
-                continue
-            offenders += [f"{relative}:{line}" for line in _reads_of_the_real_time(ast.parse(path.read_text()))]
-    assert offenders == [], "read the time from bot.clock instead"
+    assert offenders(_reads_of_the_real_time, ALLOWED) == [], "read the time from bot.clock instead"
 
 
 def test_the_guard_finds_a_read_of_the_real_date():

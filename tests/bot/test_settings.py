@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import ast
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
+from tests.source import offenders
 
 # Where the environment may be touched, and why.
 ALLOWED = {
@@ -21,13 +22,7 @@ def _reads_of_the_environment(tree: ast.AST):
 
 
 def test_no_module_reads_the_environment_but_settings():
-    offenders = []
-    for folder in ("bot", "actions", "channels", "scripts"):
-        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
-            relative = str(path.relative_to(PROJECT_ROOT))
-            if relative not in ALLOWED:
-                offenders += [f"{relative}:{line}" for line in _reads_of_the_environment(ast.parse(path.read_text()))]
-    assert offenders == [], "add a field to bot.settings.Settings and pass it in"
+    assert offenders(_reads_of_the_environment, ALLOWED) == [], "add a field to bot.settings.Settings and pass it in"
 
 
 def test_the_guard_finds_a_read_of_the_environment():
