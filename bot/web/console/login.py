@@ -30,7 +30,8 @@ async def login_form(request: Request):
 @router.post("/login", dependencies=[Depends(auth.check_csrf)])
 async def login(request: Request, username: str = Form(""), password: str = Form(""),
                 throttle: SignInThrottle = Depends(sign_in_throttle), db: Database = Depends(database)):
-    wait = throttle.wait_seconds(username)
+    address = request.client.host if request.client else None  # the client's, through the proxy (throttle.py)
+    wait = throttle.wait_seconds(username, address)
     if wait:
         minutes = max(1, round(wait / 60))
         error = f"Demasiados intentos fallidos. Intenta de nuevo en {minutes} min o pide ayuda a un supervisor."
@@ -44,9 +45,9 @@ async def login(request: Request, username: str = Form(""), password: str = Form
 
     agent = await db(check)
     if agent is None:
-        throttle.failed(username)
+        throttle.failed(username, address)
         return render(request, "login.html", {"error": "Usuario o contraseña incorrectos."}, status_code=401)
-    throttle.succeeded(username)
+    throttle.succeeded(username, address)
     auth.sign_in(request, agent)
     return RedirectResponse("/console", status_code=303)
 
