@@ -38,7 +38,7 @@ chat: $(VENV)
 	$(PY) -m bot chat --phone "$(or $(PHONE),+573001234501)"
 
 db: $(VENV)
-	$(PY) -m bot db setup
+	$(PY) -m bot db setup --demo
 
 train: $(MODEL)
 

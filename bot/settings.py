@@ -22,7 +22,8 @@ LUZ_TIMEZONE = "LUZ_TIMEZONE"
 LUZ_DEFAULT_REGION = "LUZ_DEFAULT_REGION"
 LUZ_COMPLAINT_DEADLINE_DAYS = "LUZ_COMPLAINT_DEADLINE_DAYS"
 LUZ_SEED = "LUZ_SEED"
-LUZ_SIGNING_SECRET = "LUZ_SIGNING_SECRET"
+LUZ_SIGNING_SECRET = "LUZ_SIGNING_SECRET"  # signs document links (bot/links.py)
+LUZ_SESSION_SECRET = "LUZ_SESSION_SECRET"  # signs the console's session cookie (bot/web/app.py)
 PUBLIC_BASE_URL = "PUBLIC_BASE_URL"
 LUZ_AGENT_PHONE = "LUZ_AGENT_PHONE"
 TRACKER_STORE_URL = "TRACKER_STORE_URL"
@@ -72,6 +73,8 @@ LUZ_ACTION_PROXY_PORT = "LUZ_ACTION_PROXY_PORT"
 LUZ_RUN_DIR = "LUZ_RUN_DIR"
 
 PRODUCTION_DATABASE_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/luz"
+DEV_SIGNING_SECRET = "luz-dev-secret-change-me"
+DEV_SESSION_SECRET = "luz-dev-session-secret-change-me"
 
 
 class Secret:
@@ -101,7 +104,9 @@ class Settings:
     default_region: str = "CO"
     complaint_deadline_business_days: int = 15
     seed: int = 20261128
-    signing_secret: Secret = Secret("luz-dev-secret-change-me")
+    # Development defaults, known to anyone who reads this file: the production profile refuses them.
+    signing_secret: Secret = Secret(DEV_SIGNING_SECRET)  # document links
+    session_secret: Secret = Secret(DEV_SESSION_SECRET)  # the console's session cookie
     public_base_url: str = ""
     agent_phone: str = "601 555 0100"
     tracker_store_url: str = ""
@@ -173,7 +178,8 @@ class Settings:
                 env.get(LUZ_COMPLAINT_DEADLINE_DAYS, cls.complaint_deadline_business_days)
             ),
             seed=int(env.get(LUZ_SEED, cls.seed)),
-            signing_secret=Secret(env.get(LUZ_SIGNING_SECRET, str(cls.signing_secret))),
+            signing_secret=Secret(env.get(LUZ_SIGNING_SECRET) or DEV_SIGNING_SECRET),
+            session_secret=Secret(env.get(LUZ_SESSION_SECRET) or DEV_SESSION_SECRET),
             public_base_url=(env.get(PUBLIC_BASE_URL) or default_public_url).rstrip("/"),
             web_port=web_port,
             payment_url_template=env.get(LUZ_PAYMENT_URL, cls.payment_url_template),

@@ -311,7 +311,7 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
         command = [sys.executable, "-m", "bot", "run"]
         base = f"http://127.0.0.1:{rasa}"
         ready = [f"{base}/status", f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{web}/health"]
-    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", str(max(1000, args.conversations * 20))],
+    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--demo", "--customers", str(max(1000, args.conversations * 20))],
                    env=env, cwd=ROOT, check=True, capture_output=True)
     log = open(tmp / "product.log", "w")  # noqa: SIM115 - the product writes to it for its whole run
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -361,7 +361,7 @@ def run_floor(args) -> Result:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT),
            "DATABASE_URL": f"sqlite:///{tmp / 'luz.db'}", "LUZ_SCHEDULER": "off"}
     env.pop("LUZ_CLOCK_OFFSET", None)
-    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", str(max(1000, args.conversations * 20))],
+    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--demo", "--customers", str(max(1000, args.conversations * 20))],
                    env=env, cwd=ROOT, check=True, capture_output=True)
     (tmp / "endpoints.yml").write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action}/webhook\n")
     rasa = str(Path(sys.executable).with_name("rasa"))

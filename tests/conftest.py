@@ -127,7 +127,7 @@ def product(tmp_path_factory, twilio_api, telegram_api):
         pytest.fail("no trained model: run `make train` (make test does it)")
     tmp = tmp_path_factory.mktemp("e2e")
     env = product_environment(tmp, twilio_api.url, telegram_api.url)
-    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", "200"], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--demo", "--customers", "200"], env=env, check=True,
                    cwd=PROJECT_ROOT, capture_output=True)
     state = {"base": f"http://127.0.0.1:{env['RASA_PORT']}", "env": env, "tmp": tmp,
              "process": start_product(env, tmp)}

@@ -487,6 +487,9 @@ class Agent(Base):
     active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
     last_seen_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
     created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    # Carried in the console's session cookie and compared on every request: signing out or a new
+    # password adds one, which revokes every session the agent had (bot/web/console/auth.py).
+    session_epoch: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
 
 
 class HandoffStatus(str, enum.Enum):

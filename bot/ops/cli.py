@@ -1,8 +1,8 @@
 """``python -m bot``: the operator's commands.
 
     db upgrade        apply migrations
-    db seed           fill an empty database with demo data
-    db setup          upgrade, then seed when empty (what `make run` does)
+    db seed           fill an empty database with demo data (customers, agents, the demo API key)
+    db setup [--demo] upgrade; with --demo, then seed when empty (what `make run` does); never demo data without it
     run               start the action server, the Rasa server and the web service, supervised
     action-server [--port N] [--host H]   the action server alone (needs LUZ_ACTION_SECRET)
     chat --phone N    talk to the running assistant as that phone
@@ -37,6 +37,9 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
     if args.db_command in ("upgrade", "setup"):
         upgrade(settings.database_url)
         print("Base de datos al día (migraciones aplicadas).")
+    if args.db_command == "setup" and not args.demo:
+        print("Sin datos de demostración (para sembrarlos: python -m bot db setup --demo).")
+        return 0
     if args.db_command in ("seed", "setup"):
         engine = create_engine(settings.database_url)
         if args.db_command == "setup" and not seed.is_empty(engine):
@@ -75,7 +78,7 @@ def _agent(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.db import models as m
     from bot.db.engine import engine_for, session_scope
-    from bot.web.console.auth import create_agent, hash_password
+    from bot.web.console.auth import change_password, create_agent, revoke_sessions
 
     def password() -> str:
         return str(settings.agent_password) or getpass.getpass("Contraseña (mínimo 8 caracteres): ")
@@ -110,10 +113,11 @@ def _agent(args: argparse.Namespace, settings: Settings) -> int:
             if len(new) < 8:
                 print("La contraseña debe tener al menos 8 caracteres.", file=sys.stderr)
                 return 1
-            agent.password_hash = hash_password(new)
-            print(f"Contraseña de {username} cambiada.")
+            change_password(agent, new)  # also signs them out everywhere
+            print(f"Contraseña de {username} cambiada; sus sesiones abiertas se cerraron.")
         else:
             agent.active = False
+            revoke_sessions(agent)
             print(f"Usuario {username} desactivado.")
     return 0
 
@@ -280,6 +284,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     db = commands.add_parser("db", help="base de datos de registros")
     db.add_argument("db_command", choices=["upgrade", "seed", "setup"])
     db.add_argument("--customers", type=int, default=2000, help="clientes a generar (seed)")
+    db.add_argument("--demo", action="store_true",
+                    help="setup: siembra los datos de demostración (asesores y clave de API conocidos) si está vacía")
     run = commands.add_parser("run", help="inicia el servidor de acciones, el servidor Rasa y el servicio web")
     run.add_argument("--profile", choices=["embedded", "production"], default="embedded",
                      help="production: PostgreSQL, Redis, RabbitMQ, réplicas tras nginx (bot/ops/production.py)")

@@ -9,19 +9,37 @@ supervises every process.
 """
 from __future__ import annotations
 
+import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Sequence
 from urllib.parse import urlparse
 
+import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot import internal_auth
 from bot.ops.supervisor import Child, python
-from bot.settings import LUZ_ACTION_SECRET, LUZ_CLOCK_OFFSET, LUZ_EVENTS_QUEUE, PROJECT_ROOT, RABBITMQ_URL, Settings
+from bot.settings import (
+    DEV_SESSION_SECRET,
+    DEV_SIGNING_SECRET,
+    LUZ_ACTION_SECRET,
+    LUZ_CLOCK_OFFSET,
+    LUZ_EVENTS_QUEUE,
+    LUZ_RASA_CREDENTIALS,
+    LUZ_SESSION_SECRET,
+    LUZ_SIGNING_SECRET,
+    PROJECT_ROOT,
+    PUBLIC_BASE_URL,
+    RABBITMQ_URL,
+    Settings,
+)
 
 TEMPLATES = PROJECT_ROOT / "deploy" / "templates"
+DEPLOYED_CREDENTIALS = "credentials.yml"  # Rasa's channels in production: WhatsApp, SMS, Telegram; never REST
+MIN_SECRET_LENGTH = 32
+MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 @dataclass(frozen=True)
@@ -91,11 +109,95 @@ def problems(settings: Settings) -> List[str]:
         found.append(f"{LUZ_ACTION_SECRET} must be at least {internal_auth.MIN_LENGTH} random characters ({state}): "
                      "Rasa sends it and the action servers refuse calls without it "
                      "(make one: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    found += _secret_problems(settings)
+    if not settings.public_base_url.startswith("https://"):
+        found.append(f"{PUBLIC_BASE_URL} must be an https:// address (it is {settings.public_base_url}): customers' "
+                     "document links and Twilio's signatures use it, and the console's cookie is sent only over https")
+    found += _credentials_problems(settings.rasa_credentials or DEPLOYED_CREDENTIALS)
     if settings.clock_offset_seconds:
         found.append(f"{LUZ_CLOCK_OFFSET} moves the product's clock, for tests and demos only: unset it "
                      "(production tells customers the real time)")
     if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         found.append("nginx is not installed: apt-get install nginx-light (scripts/ensure_package.sh)")
+    if not settings.database_url.startswith("sqlite"):
+        found += demo_data_problems(settings.database_url)
+    return found
+
+
+def _secret_problems(settings: Settings) -> List[str]:
+    """The link and cookie secrets: each long, not the development default, and not the same."""
+    found = []
+    secrets = ((LUZ_SIGNING_SECRET, str(settings.signing_secret), "signs customers' document links"),
+               (LUZ_SESSION_SECRET, str(settings.session_secret), "signs the console's session cookie"))
+    for name, value, what in secrets:
+        if value in (DEV_SIGNING_SECRET, DEV_SESSION_SECRET):
+            state = "it is unset or the development default, which bot/settings.py publishes"
+            found.append(f"{name} {what}: set it to at least {MIN_SECRET_LENGTH} random characters ({state}; "
+                         f"make one: {MAKE_SECRET})")
+        elif len(value) < MIN_SECRET_LENGTH:
+            found.append(f"{name} {what}: it must be at least {MIN_SECRET_LENGTH} random characters (it has "
+                         f"{len(value)}; make one: {MAKE_SECRET})")
+    signing, session = str(settings.signing_secret), str(settings.session_secret)
+    if signing == session and signing not in (DEV_SIGNING_SECRET, DEV_SESSION_SECRET):
+        found.append(f"{LUZ_SIGNING_SECRET} and {LUZ_SESSION_SECRET} are the same: give each its own value "
+                     "(one leaked secret must not forge both document links and console sessions)")
+    return found
+
+
+def rest_channels(credentials: Mapping) -> List[str]:
+    """Entries of a Rasa credentials file that are a REST channel (Rasa's ``rest`` or ``channels.rest.RestInput``)."""
+    return [str(name) for name in credentials
+            if str(name).lower() == "rest" or str(name).split(".")[-1] == "RestInput" or ".rest." in f".{name}."]
+
+
+def _credentials_problems(path: str) -> List[str]:
+    file = Path(path) if Path(path).is_absolute() else PROJECT_ROOT / path
+    try:
+        credentials = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        return [f"{LUZ_RASA_CREDENTIALS} names {path}, which cannot be read ({error.__class__.__name__})"]
+    rest = rest_channels(credentials if isinstance(credentials, dict) else {})
+    if rest:
+        return [f"{LUZ_RASA_CREDENTIALS} ({path}) enables the REST channel ({', '.join(rest)}), which takes the sender id "
+                f"as the customer's phone: use {DEPLOYED_CREDENTIALS} (WhatsApp, SMS and Telegram only)"]
+    return []
+
+
+def demo_data_problems(database_url: str, usernames: Optional[Sequence[str]] = None,
+                       api_key: Optional[str] = None) -> List[str]:
+    """The demo agents (known passwords, a supervisor) and the demo API key, if the database has them."""
+    from sqlalchemy import bindparam, create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.demo.customers import DEMO_AGENTS, DEMO_API_KEY
+
+    usernames = list(usernames or [agent.username for agent in DEMO_AGENTS])
+    key_hash = hashlib.sha256((api_key or DEMO_API_KEY).encode()).hexdigest()
+    engine = create_engine(database_url, future=True, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            tables = set(connection.dialect.get_table_names(connection))
+            agents: List[str] = []
+            key: List[int] = []
+            if "agents" in tables:
+                agents = list(connection.execute(
+                    text("SELECT username FROM agents WHERE active AND username IN :names ORDER BY username")
+                    .bindparams(bindparam("names", expanding=True)), {"names": usernames}).scalars())
+            if "api_keys" in tables:
+                key = list(connection.execute(text("SELECT id FROM api_keys WHERE key_hash = :h AND revoked_at IS NULL"),
+                                         {"h": key_hash}).scalars())
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error).strip() else error.__class__.__name__
+        return [f"DATABASE_URL cannot be reached to check for demo data ({reason})"]
+    finally:
+        engine.dispose()
+    found = []
+    if agents:
+        found.append(f"the database has the demo console agents {', '.join(agents)} (published passwords): "
+                     + "; ".join(f"python -m bot agent disable {name}" for name in agents))
+    if key:
+        found.append(f"the database has the demo API key {DEMO_API_KEY} (published): "
+                     f"python -m bot apikey revoke {DEMO_API_KEY[:12]}")
     return found
 
 

@@ -58,7 +58,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.console_templates = console_templates(settings)
     app.state.sign_in_throttle = SignInThrottle()
 
-    app.add_middleware(SessionMiddleware, secret_key=f"console:{settings.signing_secret}",
+    app.add_middleware(SessionMiddleware, secret_key=str(settings.session_secret),
                        session_cookie="luz_console", max_age=12 * 3600, same_site="strict",
                        https_only=settings.public_base_url.startswith("https://"))
     app.mount("/console/static", StaticFiles(directory=str(CONSOLE_DIR / "static")), name="console-static")

@@ -62,7 +62,7 @@ def production(tmp_path_factory, twilio_api):
     }
     env.pop("TELEGRAM_BOT_TOKEN", None)
     env.pop("LUZ_CLOCK_OFFSET", None)  # production runs on the real time (it refuses a moved clock)
-    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--customers", "200"], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--demo", "--customers", "200"], env=env, check=True,
                    cwd=PROJECT_ROOT, capture_output=True)
     log = open(tmp / "product.log", "a")  # noqa: SIM115 - the product writes to it for its whole run
     process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--profile", "production"], env=env, cwd=PROJECT_ROOT,

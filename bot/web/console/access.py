@@ -2,7 +2,8 @@
 
 Nothing in the console is reachable signed out: pages (``page_agent``) send the browser to the
 sign-in form, the console's JSON and form posts (``api_agent``) answer 401, and the dashboard
-(``supervisor``) answers 403 to an agent. Every check also keeps the agent counted as online.
+(``supervisor``) answers 403 to an agent. Every check also keeps the agent counted as online, and
+refuses a session revoked since (signed out, password changed, agent disabled).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ async def signed_in(request: Request, db: Database) -> Optional[Dict]:
 
     def load(session: Session) -> Optional[Dict]:
         agent = session.get(m.Agent, agent_id)
-        if agent is None or not agent.active:
+        if agent is None or not agent.active or not auth.session_is_current(request, agent):
             return None
         now = m.utcnow()
         if agent.last_seen_at is None or now - agent.last_seen_at > dt.timedelta(seconds=20):

@@ -1,9 +1,11 @@
 """Who is using the console: hashed passwords, the signed session cookie, CSRF tokens.
 
 Passwords are hashed with scrypt (standard library, memory-hard) and a random
-salt per agent. The session is Starlette's signed cookie holding the agent's
-id and a CSRF token; every state-changing request must echo that token, in a
-form field or the ``X-CSRF-Token`` header.
+salt per agent. The session is Starlette's signed cookie (``LUZ_SESSION_SECRET``)
+holding the agent's id, their session epoch and a CSRF token; every state-changing
+request must echo that token, in a form field or the ``X-CSRF-Token`` header. A
+cookie whose epoch is not the agent's current one (they signed out, or their
+password changed) is refused on every request.
 """
 from __future__ import annotations
 
@@ -65,11 +67,28 @@ def create_agent(session: Session, username: str, full_name: str, password: str,
 
 def sign_in(request: Request, agent: m.Agent) -> None:
     request.session.clear()
-    request.session.update({"agent_id": agent.id, "csrf": secrets.token_urlsafe(24)})
+    request.session.update({"agent_id": agent.id, "epoch": agent.session_epoch, "csrf": secrets.token_urlsafe(24)})
 
 
 def signed_in_id(request: Request) -> Optional[int]:
     return request.session.get("agent_id")
+
+
+def session_is_current(request: Request, agent: m.Agent) -> bool:
+    """Whether the cookie was issued since the agent last signed out or changed password (``revoke_sessions``)."""
+    return request.session.get("epoch") == agent.session_epoch
+
+
+def revoke_sessions(agent: m.Agent) -> None:
+    """Every session the agent has stops working at its next request (streams included): sign-out, new password."""
+    agent.session_epoch = (agent.session_epoch or 0) + 1
+
+
+def change_password(agent: m.Agent, password: str) -> None:
+    if len(password) < 8:
+        raise ValueError("la contraseña debe tener al menos 8 caracteres")
+    agent.password_hash = hash_password(password)
+    revoke_sessions(agent)
 
 
 def csrf_token(request: Request) -> str:

@@ -19,7 +19,7 @@ from bot import transcript
 from bot.db import models as m
 from bot.settings import Settings
 from bot.web.console import auth
-from bot.web.console.access import api_agent, page_agent
+from bot.web.console.access import api_agent, page_agent, signed_in
 from bot.web.console.customer_context import customer_context
 from bot.web.console.pages import CANNED, event_stream, render
 from bot.web.deps import Database, database, settings
@@ -110,7 +110,10 @@ async def messages_stream(handoff_id: int, request: Request, after: int = 0, age
         cursor["status"] = data["status"]
         return data
 
-    return event_stream(request, produce)
+    async def still_signed_in() -> bool:
+        return await signed_in(request, db) is not None
+
+    return event_stream(request, produce, still_signed_in=still_signed_in)
 
 
 @router.post("/api/handoffs/{handoff_id}/reply", dependencies=[Depends(auth.check_csrf)])

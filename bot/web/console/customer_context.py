@@ -1,4 +1,4 @@
-"""What an agent needs to know about the customer of a conversation, in one read."""
+"""What an agent needs to know about the customer of a conversation, in one read (the national id masked)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -28,13 +28,21 @@ def customer_context(session: Session, handoff: m.Handoff, timezone: str) -> Dic
     customer: Optional[m.Customer] = handoff.customer or (accounts[0].customer if accounts else None)
     return {
         "customer": customer and {
-            "name": customer.full_name, "national_id": customer.national_id, "email": customer.email or "—",
+            "name": customer.full_name, "national_id": mask_national_id(customer.national_id), "email": customer.email or "—",
             "electro_dependent": customer.electro_dependent,
             "phones": ", ".join(p.number for p in customer.phones) or "—",
         },
         "phone": phone,
         "accounts": [_account(session, account, today, timezone) for account in accounts[:4]],
     }
+
+
+def mask_national_id(national_id: str) -> str:
+    """``43871234`` -> ``43******``: the agent never sees the last 4 digits, which are the customer's second factor
+    (someone who learnt them from the console could identify as the customer on any channel)."""
+    national_id = national_id or ""
+    shown = 2 if len(national_id) > 6 else 0
+    return national_id[:shown] + "*" * (len(national_id) - shown)
 
 
 def _account(session: Session, account: m.Account, today: dt.date, timezone: str) -> Dict:

@@ -1,7 +1,8 @@
 """Signing in and out of the console.
 
 The form carries a CSRF token from the first visit; wrong passwords are counted per user name
-(``throttle``) and answered 429 once too many; signing out stops the agent counting as online.
+(``throttle``) and answered 429 once too many; signing out stops the agent counting as online and
+revokes every session of theirs.
 """
 from __future__ import annotations
 
@@ -58,8 +59,9 @@ async def logout(request: Request, db: Database = Depends(database)):
     if agent_id is not None:
         def offline(session: Session) -> None:
             agent = session.get(m.Agent, agent_id)
-            if agent is not None:
+            if agent is not None and auth.session_is_current(request, agent):
                 agent.last_seen_at = None  # no longer counted as attending the queue
+                auth.revoke_sessions(agent)  # a copy of the cookie (another tab, a stolen one) stops working too
 
         await db(offline)
     request.session.clear()

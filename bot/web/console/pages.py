@@ -49,11 +49,21 @@ def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-def event_stream(request: Request, produce: Callable[[], Awaitable[Optional[Dict]]], interval: float = 1.0) -> Response:
-    """Server-sent events: ``produce()`` every ``interval`` seconds, sent when it changed; a keep-alive otherwise."""
+SIGNED_OUT_EVENT = "event: signed-out\ndata: {}\n\n"
+
+
+def event_stream(request: Request, produce: Callable[[], Awaitable[Optional[Dict]]], interval: float = 1.0,
+                 still_signed_in: Optional[Callable[[], Awaitable[bool]]] = None, recheck_every: int = 5) -> Response:
+    """Server-sent events: ``produce()`` every ``interval`` seconds, sent when it changed; a keep-alive otherwise.
+    ``still_signed_in()`` is asked every ``recheck_every`` rounds: once the session is revoked (signed out, new
+    password, agent disabled) the stream says ``signed-out`` and ends."""
     async def stream() -> AsyncIterator[str]:
-        last, quiet = None, 0
+        last, quiet, rounds = None, 0, 0
         while not await request.is_disconnected():
+            rounds += 1
+            if still_signed_in is not None and rounds % recheck_every == 0 and not await still_signed_in():
+                yield SIGNED_OUT_EVENT
+                return
             data = await produce()
             if data is not None and data != last:
                 yield f"data: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"

@@ -51,11 +51,13 @@ async def queue_json(agent: Dict = Depends(api_agent), db: Database = Depends(da
 
 @router.get("/api/queue/stream")
 async def queue_stream(request: Request, agent: Dict = Depends(api_agent), db: Database = Depends(database)):
+    async def still_signed_in() -> bool:
+        return await signed_in(request, db) is not None  # also keeps the agent counted as online
+
     async def produce() -> Optional[Dict]:
-        await signed_in(request, db)  # keeps the agent counted as online while the page is open
         return await db(snapshot(agent))
 
-    return event_stream(request, produce)
+    return event_stream(request, produce, still_signed_in=still_signed_in, recheck_every=1)
 
 
 @router.post("/handoffs/{handoff_id}/take", dependencies=[Depends(auth.check_csrf)])

@@ -38,6 +38,8 @@
 
   transcript.scrollTop = transcript.scrollHeight;
   const source = new EventSource(`/console/api/handoffs/${handoff}/stream?after=${transcript.dataset.after}`);
+  // The session was revoked (signed out elsewhere, new password): back to the sign-in form.
+  source.addEventListener("signed-out", () => { source.close(); window.location.assign("/console/login"); });
   source.onmessage = (event) => {
     const data = JSON.parse(event.data);
     data.messages.forEach(append);

@@ -63,6 +63,8 @@
 
   const source = new EventSource("/console/api/queue/stream");
   source.onopen = () => live.classList.add("on");
+  // The session was revoked (signed out elsewhere, new password): back to the sign-in form.
+  source.addEventListener("signed-out", () => { source.close(); window.location.assign("/console/login"); });
   source.onerror = () => live.classList.remove("on");
   source.onmessage = (event) => {
     const data = JSON.parse(event.data);
