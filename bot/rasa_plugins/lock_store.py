@@ -7,10 +7,18 @@ an event when both save the tracker (seen in tests/production). Here the lock
 is ``SET key token NX PX lifetime`` and is released only by its holder (a
 compare-and-delete script), so one turn per conversation runs at a time,
 whichever replica takes it.
+
+The lock is a lease: it expires ``lock_lifetime`` seconds (Rasa's 60 s) after it was last renewed, so a
+replica that dies holding it does not block the conversation for ever. A turn may last longer than that:
+Rasa waits up to 5 minutes for an action (``DEFAULT_REQUEST_TIMEOUT``). So while the turn runs, the holder
+renews its lease every third of the lifetime (compare-and-extend: only while the key still holds its
+token); a lease that expired anyway is logged, never taken back from whoever holds it now.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -22,7 +30,10 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
 RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+EXTEND = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 POLL_SECONDS = 0.02
+
+log = logging.getLogger(__name__)
 
 
 class AtomicRedisLockStore(LockStore):
@@ -35,6 +46,7 @@ class AtomicRedisLockStore(LockStore):
             password=options.get("password", password) or None, socket_timeout=10)
         self.prefix = f"{options.get('key_prefix', key_prefix)}:lock:"
         self._release = self.red.register_script(RELEASE)
+        self._extend = self.red.register_script(EXTEND)
         super().__init__()
 
     @asynccontextmanager
@@ -46,10 +58,28 @@ class AtomicRedisLockStore(LockStore):
             if time.monotonic() > deadline:
                 raise LockError(f"Could not lock conversation '{conversation_id}' within {lock_lifetime} s.")
             await asyncio.sleep(POLL_SECONDS)
+        renewal = asyncio.create_task(self._renew(conversation_id, key, token, lock_lifetime))
         try:
             yield TicketLock(conversation_id)
         finally:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
             await asyncio.to_thread(self._release, keys=[key], args=[token])
+
+    async def _renew(self, conversation_id: str, key: str, token: str, lock_lifetime: float) -> None:
+        """Extends the lease every third of its lifetime while this holder keeps it."""
+        lifetime_ms = int(lock_lifetime * 1000)
+        while True:
+            await asyncio.sleep(lock_lifetime / 3)
+            try:
+                kept = await asyncio.to_thread(self._extend, keys=[key], args=[token, lifetime_ms])
+            except redis.RedisError:  # tried again at the next third; two misses in a row still leave time
+                log.warning("could not renew the lock of %s", conversation_id, exc_info=True)
+                continue
+            if not kept:
+                log.error("the lock of %s expired while its turn ran; another turn may have started", conversation_id)
+                return
 
     # The ticket interface of Rasa's base class is not used by this store.
     def get_lock(self, conversation_id: str) -> Optional[TicketLock]:
