@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
@@ -254,6 +255,9 @@ class Bill(Base):
 
 class Payment(Base):
     __tablename__ = "payments"
+    # A reference is applied once per account, whoever posts it and however often (bot/web/api/payments.py).
+    __table_args__ = (Index("uq_payments_applied_reference", "account_id", "reference", unique=True,
+                            postgresql_where=text("status = 'applied'"), sqlite_where=text("status = 'applied'")),)
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     account_id: Mapped[int] = Column(ForeignKey("accounts.id"), nullable=False, index=True)

@@ -35,21 +35,19 @@ def zones_of(session: Session, codes: List[str]) -> List[m.Zone]:
 @router.post("/outages", status_code=201, summary="Report an unplanned outage; affected customers are told")
 async def post_outage(body: OutageIn, request: Request, key_id: int = Depends(api_key),
                       db: Database = Depends(database), config: Settings = Depends(settings), job: Jobs = Depends(jobs)):
-    async def work():
-        def create(session: Session):
-            now = m.utcnow()
-            outage = m.Outage(kind=m.OutageKind.unplanned, status=m.OutageStatus.active, cause=body.cause,
-                              starts_at=body.starts_at or now, estimated_restoration_at=body.estimated_restoration_at)
-            outage.areas = [m.OutageArea(zone_id=zone.id) for zone in zones_of(session, body.zones)]
-            session.add(outage)
-            session.flush()
-            return outage_json(outage, notifications.outage_started(session, outage, config, now))
+    def create(session: Session):
+        now = m.utcnow()
+        outage = m.Outage(kind=m.OutageKind.unplanned, status=m.OutageStatus.active, cause=body.cause,
+                          starts_at=body.starts_at or now, estimated_restoration_at=body.estimated_restoration_at)
+        outage.areas = [m.OutageArea(zone_id=zone.id) for zone in zones_of(session, body.zones)]
+        session.add(outage)
+        session.flush()
+        return 201, outage_json(outage, notifications.outage_started(session, outage, config, now))
 
-        result = await db(create)
+    async def dispatch(_result: dict) -> None:
         job.dispatch_soon()
-        return 201, result
 
-    return await idempotent(request, key_id, db, work)
+    return await idempotent(request, key_id, db, create, after=dispatch)
 
 
 @router.get("/outages", summary="Unplanned outages in progress; those whose estimate passed owe a new one")

@@ -1,11 +1,13 @@
 """Payments from the billing system: applied to the oldest bills first; a suspended supply paid up
-gets a reconnection request. The same reference is never applied twice (409)."""
+gets a reconnection request. The same reference is never applied twice (409), even posted at once with
+different idempotency keys (a unique index on applied payments)."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import cases, records
@@ -22,21 +24,22 @@ router = APIRouter()
 @router.post("/payments", status_code=201, summary="Apply a payment; a suspended supply now paid gets a reconnection")
 async def post_payment(body: PaymentIn, request: Request, key_id: int = Depends(api_key),
                        db: Database = Depends(database), config: Settings = Depends(settings)):
-    async def work():
-        def apply(session: Session):
-            account = records.account_by_number(session, body.account_number)
-            if account is None:
-                raise HTTPException(status_code=404, detail=f"No account {body.account_number}.")
-            duplicate = session.execute(select(m.Payment.id).where(
-                m.Payment.account_id == account.id, m.Payment.reference == body.reference,
-                m.Payment.status == m.PaymentStatus.applied)).first()
-            if duplicate:
-                raise HTTPException(status_code=409, detail=f"Payment {body.reference} was already applied.")
-            return apply_payment(session, account, body, config)
+    def apply(session: Session):
+        account = records.account_by_number(session, body.account_number)
+        if account is None:
+            raise HTTPException(status_code=404, detail=f"No account {body.account_number}.")
+        duplicate = session.execute(select(m.Payment.id).where(
+            m.Payment.account_id == account.id, m.Payment.reference == body.reference,
+            m.Payment.status == m.PaymentStatus.applied)).first()
+        if duplicate:
+            raise already_applied(body.reference)
+        return 201, apply_payment(session, account, body, config)
 
-        return 201, await db(apply)
+    return await idempotent(request, key_id, db, apply)
 
-    return await idempotent(request, key_id, db, work)
+
+def already_applied(reference: str) -> HTTPException:
+    return HTTPException(status_code=409, detail=f"Payment {reference} was already applied.")
 
 
 def apply_payment(session: Session, account: m.Account, body: PaymentIn, settings: Settings) -> dict:
@@ -45,6 +48,12 @@ def apply_payment(session: Session, account: m.Account, body: PaymentIn, setting
     payment = m.Payment(account_id=account.id, amount=body.amount, paid_at=paid_at, method=body.method,
                         reference=body.reference, status=m.PaymentStatus.applied)
     session.add(payment)
+    try:
+        # the same reference posted at the same time (another Idempotency-Key) waits here for the first
+        # and is refused by the unique index once it is applied (uq_payments_applied_reference)
+        session.flush()
+    except IntegrityError as error:
+        raise already_applied(body.reference) from error
     left = Decimal(body.amount)
     settled = []
     for bill in session.execute(select(m.Bill).where(m.Bill.account_id == account.id, m.Bill.status != m.BillStatus.paid)
