@@ -296,10 +296,14 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
         url = PG_ADMIN.rsplit("/", 1)[0] + f"/{database}"
         public = free_port()
         env.update({"DATABASE_URL": url, "TRACKER_STORE_URL": url, "LUZ_PUBLIC_PORT": str(public),
-                    "LUZ_ACTION_PROXY_PORT": str(free_port()), "PUBLIC_BASE_URL": f"http://127.0.0.1:{public}",
+                    # Twilio signs the https public address; the bench reaches nginx on its port (a TLS proxy would).
+                    "LUZ_ACTION_PROXY_PORT": str(free_port()), "PUBLIC_BASE_URL": "https://luz.energiadelvalle.example",
                     "REDIS_URL": "redis://127.0.0.1:6379/8", "LUZ_EVENTS_QUEUE": f"luz_events_{database}",
                     "LUZ_RUN_DIR": str(tmp / "run"),
-                    "LUZ_ACTION_SECRET": secrets.token_urlsafe(32)})  # the profile refuses to start without one
+                    # the profile refuses to start without long secrets of its own
+                    "LUZ_ACTION_SECRET": secrets.token_urlsafe(32), "LUZ_SIGNING_SECRET": secrets.token_urlsafe(32),
+                    "LUZ_SESSION_SECRET": secrets.token_urlsafe(32)})
+        env.pop("LUZ_RASA_CREDENTIALS", None)
         command = [sys.executable, "-m", "bot", "run", "--profile", "production"]
         base = f"http://127.0.0.1:{public}"
         ready = [f"{base}/status", f"http://127.0.0.1:{rasa + 1}/status", f"{base}/health"]
@@ -313,6 +317,14 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
         ready = [f"{base}/status", f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{web}/health"]
     subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--demo", "--customers", str(max(1000, args.conversations * 20))],
                    env=env, cwd=ROOT, check=True, capture_output=True)
+    if database:  # production refuses the demo agents and API key: retired as an operator would
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(env["DATABASE_URL"])
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE agents SET active = false"))
+            connection.execute(text("UPDATE api_keys SET revoked_at = CURRENT_TIMESTAMP"))
+        engine.dispose()
     log = open(tmp / "product.log", "w")  # noqa: SIM115 - the product writes to it for its whole run
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     results = []
