@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import events
 from bot.db import models as m
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 FIRST_RETRY = dt.timedelta(seconds=30)
 WHATSAPP_WINDOW = dt.timedelta(hours=24)
+CLAIM_LEASE = dt.timedelta(minutes=30)  # a claimed notice is due again after this if its round never recorded it
 
 
 @dataclass
@@ -51,11 +52,24 @@ class Dispatcher:
         self._lock = asyncio.Lock()
 
     def _plans(self, now: dt.datetime, batch: int) -> List[Plan]:
+        """Claims the due notifications for this round: another dispatcher (another replica, a second
+        scheduler) never picks the same ones. PostgreSQL: ``FOR UPDATE SKIP LOCKED``, then the claimed rows
+        leave the due set (``not_before`` moved a lease ahead) before the locks are let go; SQLite has one
+        writer, taken first, so the rows read are the latest and nobody else claims until the commit. A
+        notice claimed by a dispatcher that stopped before recording it is due again after the lease."""
         with session_scope(self.engine) as session:
-            due = session.execute(select(m.Notification).where(
+            due_now = (select(m.Notification).where(
                 m.Notification.status == m.NotificationStatus.queued, m.Notification.not_before <= now)
-                .order_by(m.Notification.id).limit(batch)).scalars().all()
-            return [self._plan(session, item, now) for item in due]
+                .order_by(m.Notification.id).limit(batch))
+            if session.get_bind().dialect.name == "postgresql":
+                due_now = due_now.with_for_update(skip_locked=True)
+            else:
+                session.execute(update(m.Notification).where(m.Notification.id == -1).values(attempts=m.Notification.attempts))
+            due = session.execute(due_now).scalars().all()
+            plans = [self._plan(session, item, now) for item in due]
+            for item in due:
+                item.not_before = now + CLAIM_LEASE
+            return plans
 
     def _plan(self, session, item: m.Notification, now: dt.datetime) -> Plan:
         plan = Plan(item.id, item.channel, item.address, [{"text": item.body, "buttons": item.buttons or []}])

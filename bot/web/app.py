@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.db.engine import engine_for
-from bot.jobs.scheduler import build_scheduler
+from bot.jobs.scheduler import SchedulerLeadership, build_scheduler
 from bot.links import LinkSigner
 from bot.settings import Settings, get_settings
 from bot.web import api, console, files
@@ -38,13 +38,16 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     settings = settings or get_settings()
     scheduler = build_scheduler(settings) if settings.scheduler else None
 
+    # on PostgreSQL only the replica holding the scheduler's advisory lock runs it (bot/jobs/scheduler.py)
+    leadership = SchedulerLeadership(scheduler, settings.database_url) if scheduler is not None else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        if scheduler is not None:
-            scheduler.start()
+        if leadership is not None:
+            await leadership.start()
         yield
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if leadership is not None:
+            await leadership.stop()
         await outbound.close_all()
 
     app = FastAPI(title="Luz — API de integración", version="1", lifespan=lifespan, docs_url=None,
@@ -54,6 +57,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = Database(engine_for(settings.database_url))
     app.state.scheduler = scheduler
+    app.state.scheduler_leadership = leadership
     app.state.link_signer = LinkSigner(str(settings.signing_secret), settings.public_base_url)
     app.state.console_templates = console_templates(settings)
     app.state.sign_in_throttle = SignInThrottle()
