@@ -91,15 +91,11 @@ class ActionSwitchAccount(GuardedAction):
 
         def check(session):
             account = records.account_by_number(session, number)
-            if account is None:
-                return None
+            if account is None:  # answered like an account of someone else: the answer tells no number exists
+                return False, ""
             return records.phone_owns_account(session, phone, account), mask_address(account.address)
 
-        found = await with_records(check)
-        if found is None:
-            Reply(f"No encuentro la cuenta {number}. Revisa el número en tu factura, por favor.").send(dispatcher)
-            return []
-        owns, address = found
+        owns, address = await with_records(check)
         if owns:
             Reply(f"Listo, ahora hablamos de la cuenta {number} ({address}). ¿Qué quieres consultar?",
                   [("Saldo", "/check_balance"), ("Consumo", "/consumption_history"), ("Ver opciones", "/help")]).send(dispatcher)

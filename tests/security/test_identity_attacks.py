@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List
 
 import pytest
@@ -30,11 +31,18 @@ def domain() -> Dict[str, Any]:
 
 
 def _run(action, tracker, domain) -> Outcome:
+    """The action, run in an event loop of its own in a thread of its own (as the action server's calls)."""
     from rasa_sdk.executor import CollectingDispatcher
 
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, domain))
-    return Outcome(dispatcher.messages, events)
+    def run() -> Outcome:
+        dispatcher = CollectingDispatcher()
+        events = asyncio.run(action.run(dispatcher, tracker, domain))
+        return Outcome(dispatcher.messages, events)
+
+    if threading.current_thread() is not threading.main_thread():
+        return run()
+    with ThreadPoolExecutor(1) as pool:  # the main thread's own event loop is pytest's: left alone
+        return pool.submit(run).result()
 
 
 def _digits_tracker(sender: str, number: str, digits: str):
@@ -135,3 +143,27 @@ def test_an_unknown_account_and_a_wrong_digit_get_byte_identical_answers(use_dat
     assert answers[known] == answers[unknown]
     assert "no coinciden" in answers[known][2][0]["text"]
     assert unknown not in str(answers[unknown]) and known not in str(answers[known])
+
+
+def test_a_number_named_anywhere_else_tells_no_more(use_database, engine, domain):
+    """Out of the form too: a number written out of context, and the change of owner (public), answer an
+    unknown number exactly as someone else's account (the number itself and the ticket aside)."""
+    from actions.repair import ActionSwitchAccount
+    from actions.requests import ActionSubmitChangeOwner, ValidateChangeOwnerForm
+
+    known, unknown = _accounts(engine, 1, skip=60)[0].account_number, "999999997"
+    answers = {}
+    for number in (known, unknown):
+        sender = f"prober-{uuid.uuid4().hex[:6]}"
+        switched = _run(ActionSwitchAccount(), make_tracker(
+            sender, text=number, intent="inform", entities=[{"entity": "account_number", "value": number}]), domain)
+        owner = _run(ValidateChangeOwnerForm(), make_tracker(
+            sender, slots={"requested_slot": "owner_account", "owner_account": number}, text=number,
+            active_loop="change_owner_form"), domain)
+        filed = _run(ActionSubmitChangeOwner(), make_tracker(
+            sender, slots={"owner_account": number, "new_owner_name": "Luis Pérez"}, intent="change_owner"), domain)
+        ticket = filed.slots()["last_ticket"]
+        answers[number] = [str(o.messages).replace(number, "<n>").replace(ticket, "<t>") + str(o.slots()).replace(number, "<n>").replace(ticket, "<t>")
+                           for o in (switched, owner, filed)]
+    assert answers[known] == answers[unknown]
+    assert "No encuentro" not in str(answers[unknown])
