@@ -212,3 +212,42 @@ def test_a_conversation_stream_ends_when_the_session_is_revoked(web):
     assert "event: signed-out" in rest, rest
     agent.close()
     stolen.close()
+
+
+def test_an_agent_sees_the_national_id_masked(web):
+    """Its last 4 digits are the customer's second factor: whoever reads the console must not learn them."""
+    from bot.db import models as m
+    from bot.db.engine import create_engine, session_scope
+
+    engine = create_engine(f"sqlite:///{web['db']}")
+    with session_scope(engine) as session:
+        customer = m.Customer(national_id="43871234", full_name="Ana Lucía Restrepo")
+        session.add(customer)
+        session.flush()
+        row = m.Handoff(conversation_id="tg:999", channel="telegram", reason="requested", priority=2,
+                        customer_id=customer.id)
+        session.add(row)
+        session.flush()
+        handoff = row.id
+    engine.dispose()
+    agent = sign_in(web["base"], "laura")
+    page = agent.get(f"/console/handoffs/{handoff}")
+    assert page.status_code == 200 and "Ana Lucía Restrepo" in page.text  # the control: the customer is shown
+    assert "43******" in page.text and "1234" not in page.text
+    agent.close()
+
+
+def test_the_session_cookie_is_secure_when_the_public_address_is_https(tmp_path):
+    def cookie(public: str) -> str:
+        app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'luz.db'}", scheduler=False,
+                                  public_base_url=public))
+
+        async def login_page() -> str:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://luz.test") as client:
+                return (await client.get("/console/login")).headers["set-cookie"].lower()
+
+        return asyncio.run(login_page())
+
+    secure, development = cookie("https://luz.energiadelvalle.example"), cookie("http://localhost:8000")
+    assert "secure" in secure and "httponly" in secure and "samesite=strict" in secure
+    assert "secure" not in development  # `make run` on http://localhost: the browser must still send it back
