@@ -224,6 +224,18 @@ def test_from_the_network_only_the_channels_are_reachable(production):
     assert httpx.post(f"{production['base']}/webhooks/rest/webhook", json=ask, timeout=60).status_code == 404
 
 
+def test_the_public_port_sends_hsts_and_a_csp_and_names_nothing_internal(production):
+    for path in ("/console/login", "/webhooks/whatsapp/", "/files/bills/forged.pdf", "/status"):
+        response = httpx.get(production["base"] + path, timeout=30)
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        assert headers["strict-transport-security"].startswith("max-age=31536000"), (path, headers)
+        assert "default-src 'self'" in headers["content-security-policy"], (path, headers)
+        assert headers.get("server", "nginx") == "nginx", (path, headers)  # no version, not uvicorn or sanic
+        assert "x-upstream" not in headers and not any(
+            str(port) in value for value in headers.values() for port in production["rasa_ports"] + production["action_ports"]
+        ), (path, headers)
+
+
 def whatsapp(production, twilio_api, phone: str, body: str, timeout: float = 90) -> str:
     """A customer's signed WhatsApp message; what Luz answered them (through the Twilio emulator)."""
     address = f"whatsapp:{phone}"
