@@ -25,8 +25,14 @@ def messages(product, sender: str, text: str) -> list:
     return response.json()
 
 
+APOLOGIES = ("Lo siento, tuve un problema",)  # Luz's own apology (actions/safety.py, channels/conversation.py)
+
+
 def say(product, sender: str, text: str) -> str:
-    return "\n".join(message.get("text", "") for message in messages(product, sender, text))
+    """Luz's answer to ``text``; her apology for a fault is never an answer, so it fails the test here."""
+    reply = "\n".join(message.get("text", "") for message in messages(product, sender, text))
+    assert not any(apology in reply for apology in APOLOGIES), f"an apology, not an answer, to {text!r}: {reply}"
+    return reply
 
 
 def test_a_registered_customer_asks_her_balance(product):

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Dict, Optional
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -76,8 +76,12 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     return app
 
 
-async def http_error(request: Request, error: HTTPException):
-    """JSON for the console and the API; a page for a customer's browser (an expired link says what to do)."""
+async def http_error(request: Request, error: Exception) -> Response:
+    """JSON for the console and the API; a page for a customer's browser (an expired link says what to do).
+
+    Registered for ``HTTPException`` only (Starlette types handlers for any exception)."""
+    if not isinstance(error, HTTPException):
+        raise error
     if request.url.path.startswith(("/console", "/api")):
         return JSONResponse({"detail": error.detail}, status_code=error.status_code)
     if error.status_code == 410:

@@ -30,7 +30,8 @@ def test_no_generated_request_gets_a_server_error(product):
         def check(case):
             response = case.call(headers={"X-API-Key": DEMO_API_KEY}, timeout=30)
             case.validate_response(response, checks=(not_a_server_error,))
-            assert response.status_code in (200, 201, 401, 404, 409, 422), (case.path, response.status_code, response.text)
+            # a valid key is sent: a 401 would be the API refusing its own client
+            assert response.status_code in (200, 201, 404, 409, 422), (case.path, response.status_code, response.text)
 
         check()
 

@@ -25,7 +25,8 @@ class SignedOut(Exception):
     """A page asked for by someone not signed in: sent to the sign-in form."""
 
 
-def signed_out_handler(request: Request, _error: SignedOut) -> RedirectResponse:
+def signed_out_handler(request: Request, _error: Exception) -> RedirectResponse:
+    """Registered for ``SignedOut`` only: a page asked for without a session goes to the sign-in form."""
     return RedirectResponse("/console/login", status_code=303)
 
 
