@@ -306,7 +306,7 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
         env.pop("LUZ_RASA_CREDENTIALS", None)
         command = [sys.executable, "-m", "bot", "run", "--profile", "production"]
         base = f"http://127.0.0.1:{public}"
-        ready = [f"{base}/status", f"http://127.0.0.1:{rasa + 1}/status", f"{base}/health"]
+        ready = [f"{base}/status", f"http://127.0.0.1:{rasa + 1}/", f"{base}/health"]
     else:
         env.update({"DATABASE_URL": f"sqlite:///{tmp / 'luz.db'}", "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
                     "PUBLIC_BASE_URL": f"http://127.0.0.1:{rasa}",
@@ -314,7 +314,7 @@ def run_profile(name: str, args, emulator: TwilioEmulator) -> List[Result]:
                     "ACTION_SERVER_URL": f"http://127.0.0.1:{action}/webhook"})
         command = [sys.executable, "-m", "bot", "run"]
         base = f"http://127.0.0.1:{rasa}"
-        ready = [f"{base}/status", f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{web}/health"]
+        ready = [f"{base}/", f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{web}/health"]
     subprocess.run([sys.executable, "-m", "bot", "db", "setup", "--demo", "--customers", str(max(1000, args.conversations * 20))],
                    env=env, cwd=ROOT, check=True, capture_output=True)
     if database:  # production refuses the demo agents and API key: retired as an operator would

@@ -32,7 +32,7 @@ def start_product(env: dict, tmp: Path) -> subprocess.Popen:
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{env['RASA_PORT']}"
     deadline = time.monotonic() + 240
-    health = [f"{base}/status", f"http://127.0.0.1:{env['ACTION_PORT']}/health", f"{env['PUBLIC_BASE_URL']}/health"]
+    health = [f"{base}/", f"http://127.0.0.1:{env['ACTION_PORT']}/health", f"{env['PUBLIC_BASE_URL']}/health"]
     while time.monotonic() < deadline:
         try:
             if all(httpx.get(url, timeout=2).status_code == 200 for url in health):

@@ -193,10 +193,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             "rasa server",
             [
                 rasa, "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                "--credentials", settings.rasa_credentials or DEV_CREDENTIALS, "--enable-api",
+                # no --enable-api: Rasa's HTTP API would let any local caller post as any sender
+                "--credentials", settings.rasa_credentials or DEV_CREDENTIALS,
                 "--port", str(settings.rasa_port), "--interface", settings.rasa_interface,
             ],
-            f"http://127.0.0.1:{settings.rasa_port}/status",
+            f"http://127.0.0.1:{settings.rasa_port}/",  # Rasa listens once its model is loaded
             env=internal_env,
         ),
         Child(

@@ -213,9 +213,9 @@ def children(settings: Settings, topology: Topology, files: Dict[str, Path], mod
     processes += [
         Child(f"rasa server {port}", [rasa, "run", "--model", str(model), "--endpoints", str(files["endpoints"]),
                                       "--credentials", settings.rasa_credentials or "credentials.yml",  # no REST channel
-                                      "--enable-api", "--port", str(port),
+                                      "--port", str(port),  # no --enable-api: no HTTP API to post as anyone
                                       "--interface", "127.0.0.1"],  # only nginx reaches them
-              f"http://127.0.0.1:{port}/status", env=env)
+              f"http://127.0.0.1:{port}/", env=env)
         for port in topology.rasa_ports
     ]
     processes += [

@@ -8,6 +8,7 @@ next message works once they are back; a database restart is survived without re
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import os
 import secrets
@@ -85,7 +86,7 @@ def production(tmp_path_factory, twilio_api):
     while time.monotonic() < deadline and process.poll() is None and not ready:
         try:
             ready = all(httpx.get(u, timeout=2).status_code == 200 for u in (
-                f"http://127.0.0.1:{rasa}/status", f"http://127.0.0.1:{rasa + 1}/status", f"{base}/health",
+                f"http://127.0.0.1:{rasa}/", f"http://127.0.0.1:{rasa + 1}/", f"{base}/health",
                 f"http://127.0.0.1:{action}/health", f"http://127.0.0.1:{action + 1}/health"))
         except httpx.HTTPError:
             time.sleep(1)
@@ -287,7 +288,7 @@ def test_a_replica_killed_under_load_loses_no_message(production, twilio_api):
     try:
         replies = asyncio.run(load())
     finally:
-        wait_healthy(f"http://127.0.0.1:{production['rasa_ports'][0]}/status", timeout=240)  # the supervisor restarted it
+        wait_healthy(f"http://127.0.0.1:{production['rasa_ports'][0]}/", timeout=240)  # the supervisor restarted it
     assert len(replies) == 32
     assert all(replies) and not any("Lo siento" in reply for reply in replies), replies
 
@@ -328,3 +329,17 @@ def test_a_database_restart_is_survived_without_restarting_luz(production, twili
             break
     assert answers[-1] and len(answers) <= 2
     assert production["process"].poll() is None  # Luz itself was never restarted
+
+
+def test_only_the_public_port_of_nginx_listens_beyond_loopback(production):
+    """`make run-prod`: every socket of every process is on loopback but nginx's public port."""
+    from tests.security.forge import product_processes
+
+    sockets = [(process.name(), c.laddr.ip, c.laddr.port) for process in product_processes(production)
+               for c in process.connections(kind="inet") if c.status == "LISTEN"]
+    public = int(production["base"].rsplit(":", 1)[1])
+    ports = {port for *_, port in sockets}
+    # every server is seen, so an empty or partial listing cannot pass
+    assert {*production["rasa_ports"], *production["action_ports"], public} <= ports, sockets
+    exposed = {(name, port) for name, ip, port in sockets if not ipaddress.ip_address(ip).is_loopback}
+    assert exposed and all(name == "nginx" and port == public for name, port in exposed), sockets
