@@ -101,8 +101,17 @@ class ActionSubmitMeterReading(GuardedAction):
 
 # --- contact data, alerts and e-billing -----------------------------------------------------
 
+def contact_change_refused() -> Reply:
+    return Reply("Por seguridad, los datos de contacto solo se cambian escribiendo desde un celular ya registrado en la "
+                 f"cuenta, o con una persona de nuestro equipo (llámanos al {settings().agent_phone}).",
+                 [("Hablar con un asesor", "/request_agent")])
+
+
 @journey("update_contact")
 def start_update_contact(session: Session, ctx: JourneyContext) -> Outcome:
+    """Someone who may not finish the change is told so before being asked for the new data."""
+    if not records.phone_owns_account(session, ctx.phone, ctx.account):
+        return [contact_change_refused()], {"contact_failed": True}
     return [], {}
 
 
@@ -111,6 +120,11 @@ class ValidateContactForm(GuardedFormValidation):
 
     def name(self) -> str:
         return "validate_contact_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        if tracker.get_slot(self.failure_slot):  # refused when the journey started: the form ends unasked
+            return self._ended_early(domain)
+        return await super().run(dispatcher, tracker, domain)
 
     async def validate_contact_value(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         text = str(value or "").strip()[:160]
@@ -156,9 +170,7 @@ class ActionSubmitContact(GuardedAction):
 
         kind = await with_records(save)
         if kind is None:
-            Reply("Por seguridad, los datos de contacto solo se cambian escribiendo desde un celular ya registrado en la "
-                  f"cuenta, o con una persona de nuestro equipo (llámanos al {settings().agent_phone}).",
-                  [("Hablar con un asesor", "/request_agent")]).send(dispatcher)
+            contact_change_refused().send(dispatcher)
             return clear
         Reply(f"Listo, actualicé tu {kind}: {value}. Desde ahora te escribiremos ahí.").send(dispatcher)
         return clear

@@ -234,3 +234,14 @@ def test_a_conversation_survives_a_restart_of_the_product(product):
     assert stop_product(product["process"]) == 0
     product["process"] = start_product(product["env"], product["tmp"])
     assert "últimos 4 dígitos" in say(product, sender, "100200301")
+
+
+def test_a_contact_change_from_an_unregistered_phone_is_refused_before_asking_for_the_new_data(product):
+    sender = "+573109990031"  # knows Ana's account and digits, writes from a phone not on her account
+    assert "número de cuenta" in say(product, sender, "quiero cambiar mi correo electrónico")
+    assert "últimos 4 dígitos" in say(product, sender, "100200301")
+    reply = say(product, sender, "1234")
+    assert "solo se cambian escribiendo desde un celular ya registrado" in reply
+    assert "nuevo correo electrónico o número de celular" not in reply  # never asked what it may not change
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        assert records.account_by_number(session, "100200301").customer.email == "ana.restrepo@example.com"

@@ -188,3 +188,16 @@ async def test_contact_data_change_only_from_a_registered_phone(run, database_ur
     assert "+573109990021" not in phones
     owner = await run(ActionSubmitContact(), verified("100200302", "+573001234502", "update_contact", contact_value="+573001112233"))
     assert "actualicé tu celular" in owner.text
+
+
+async def test_a_contact_change_that_may_not_be_finished_is_refused_before_the_new_data_is_asked(run):
+    from actions.journeys import ActionRunJourney
+
+    started = await run(ActionRunJourney(), verified("100200302", "+573109990022", "update_contact"))
+    assert "solo se cambian escribiendo desde un celular ya registrado" in started.text
+    assert started.slots()["contact_failed"] is True
+    form = await run(ValidateContactForm(), make_tracker("+573109990022", slots={"contact_failed": True},
+                                                         active_loop="contact_form"))
+    assert form.messages == [] and form.slots()["requested_slot"] is None  # ends without asking anything
+    allowed = await run(ActionRunJourney(), verified("100200302", "+573001234502", "update_contact"))
+    assert allowed.text == "" and not allowed.slots().get("contact_failed")  # the owner's phone: the form asks
