@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from actions.context import settings, today, with_records
-from actions.journeys import JourneyContext, Outcome, journey
+from actions.journeys import JourneyContext, Outcome, asks_for_another_journey, journey
 from actions.replies import Reply
 from actions.safety import GuardedAction, GuardedFormValidation
 from bot import cases, records
@@ -93,6 +93,16 @@ def complaint_images(tracker: Tracker) -> List[str]:
     return urls
 
 
+INFORMATION_QUESTIONS = ("tariff_info", "office_info", "energy_saving_tips")
+
+
+def another_request(tracker: Tracker) -> bool:
+    """A clear request of its own (a journey, or a question about tariffs or offices) instead of a category."""
+    intent = tracker.latest_message.get("intent") or {}
+    asked = intent.get("name") in INFORMATION_QUESTIONS and (intent.get("confidence") or 0) >= 0.8
+    return asked or asks_for_another_journey(tracker, confidence=0.8)
+
+
 class ValidateComplaintForm(GuardedFormValidation):
     failure_slot = "complaint_failed"
 
@@ -108,6 +118,8 @@ class ValidateComplaintForm(GuardedFormValidation):
 
     async def validate_complaint_category(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         category = category_of(str(value or "")[:300])
+        if category is None and another_request(tracker):
+            return self.left_for_another_request(dispatcher, domain)  # "¿cuánto es la tarifa?" is no category
         if category is None:
             dispatcher.utter_message(text="No identifiqué el motivo. Elige una opción de la lista o escribe su número.")
             return {"complaint_category": None}

@@ -128,19 +128,18 @@ class ValidatePaymentReportForm(GuardedFormValidation):
         if amount is None and asks_for_another_journey(tracker, answers=PAYMENT_ANSWERS):
             return self.left_for_another_request(dispatcher, domain)  # "mándame copia de la factura"
         if amount is None or amount <= 0 or amount > Decimal("100000000"):
-            dispatcher.utter_message(text="¿Cuánto pagaste? Escríbeme el valor en pesos, por ejemplo 84.350.")
+            dispatcher.utter_message(text="No reconocí el valor.")  # the form asks again, once
             return {"payment_amount": None}
         return {"payment_amount": str(amount)}
 
     async def validate_payment_place(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         place = str(value or "").strip()[:60]
         if len(place) < 2:
-            dispatcher.utter_message(text="¿Dónde pagaste? Por ejemplo: en línea, en el banco o en un corresponsal.")
-            return {"payment_place": None}
+            dispatcher.utter_message(text="Dime el lugar: por ejemplo en línea, en el banco o en un corresponsal.")
+            return {"payment_place": None}  # the form asks "¿Dónde pagaste?" again, once
         if asks_for_another_journey(tracker, answers=PAYMENT_ANSWERS):  # "muéstrame mi consumo" is not where they paid
-            dispatcher.utter_message(text="Primero terminemos de registrar tu pago: ¿dónde pagaste? Por ejemplo: en línea, "
-                                          "en el banco o en un corresponsal. Si prefieres dejarlo, escribe «cancelar» y "
-                                          "te ayudo con lo otro.")
+            dispatcher.utter_message(text="Primero terminemos de registrar tu pago (por ejemplo: en línea, en el banco o en "
+                                          "un corresponsal). Si prefieres dejarlo, escribe «cancelar» y te ayudo con lo otro.")
             return {"payment_place": None}
         return {"payment_place": place}
 

@@ -74,13 +74,20 @@ _NOT_DOING = re.compile(r"^(?:ya )?no (?:quiero|deseo|voy a|necesito) (?:reporta
                         r"mandar|enviar|actualizar)\b")
 
 
+# Leaving for later: "no, mejor lo dejo así, otro día", "lo hago después", "mejor luego".
+_LATER = re.compile(r"^(?:(?:no|mejor|ya|bueno|ok|gracias)\s+)*(?:lo dejo (?:asi|ahi|asi por ahora|para (?:otro dia|despues|luego|manana))"
+                    r"|lo (?:hago|hacemos|miro|reviso|pongo) (?:otro dia|despues|luego|manana|mas tarde)"
+                    r"|otro dia|despues|luego|mas tarde|en otro momento)"
+                    r"(?:\s+(?:mejor|gracias|otro dia|despues|luego|manana|mas tarde|por ahora))*$")
+
+
 def wants_to_leave(text: str) -> bool:
     """True when the whole message asks to leave what we are doing ("cancelar", "ya no", "salir"), also
     wrapped in a few words ("no no, cancela eso", "mejor olvídalo, gracias")."""
     plain = _plain(text or "")
     polite = _POLITE.match(plain)
     return (plain in CANCEL_WORDS or (polite is not None and polite.group(1) in CANCEL_WORDS)
-            or _NOT_DOING.match(plain) is not None)
+            or _NOT_DOING.match(plain) is not None or _LATER.match(plain) is not None)
 
 
 class GuardedFormValidation(FormValidationAction, ABC):

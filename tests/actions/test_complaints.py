@@ -69,3 +69,21 @@ async def test_another_customers_ticket_reveals_nothing(run):
     outcome = await run(ActionRunJourney(), tracker)
     assert "No encuentro el reclamo RC-0000001 en tu cuenta" in outcome.text
     assert "Cobro excesivo" not in outcome.text
+
+
+async def test_the_category_question_lets_the_customer_leave_for_later(run):
+    said = "no, mejor lo dejo así, otro día"
+    tracker = make_tracker(slots={"requested_slot": "complaint_category", "complaint_category": said}, text=said,
+                           active_loop="complaint_form")
+    outcome = await run(ValidateComplaintForm(), tracker)
+    assert outcome.slots()["complaint_failed"] is True and outcome.slots()["requested_slot"] is None
+    assert "lo dejamos aquí" in outcome.text and "No identifiqué el motivo" not in outcome.text
+
+
+async def test_another_clear_request_at_the_category_question_leaves_the_form(run):
+    said = "¿cuál es la tarifa del kilovatio?"
+    tracker = make_tracker(slots={"requested_slot": "complaint_category", "complaint_category": said, "journey": "file_complaint"},
+                           intent="tariff_info", text=said, active_loop="complaint_form")
+    outcome = await run(ValidateComplaintForm(), tracker)
+    assert "Parece que me pides otra cosa" in outcome.text and "No identifiqué el motivo" not in outcome.text
+    assert outcome.slots()["requested_slot"] is None

@@ -105,3 +105,11 @@ async def test_a_request_instead_of_the_amount_paid_leaves_the_form_instead_of_a
     outcome = await run(ValidatePaymentReportForm(), tracker)
     assert "Parece que me pides otra cosa" in outcome.text and "¿Cuánto pagaste?" not in outcome.text
     assert outcome.slots()["requested_slot"] is None and outcome.slots()["payment_report_failed"] is True
+
+
+async def test_an_amount_not_understood_is_asked_for_once(run):
+    tracker = make_tracker(slots={"requested_slot": "payment_amount", "payment_amount": "mucho"}, text="mucho",
+                           intent="inform", active_loop="payment_report_form")
+    outcome = await run(ValidatePaymentReportForm(), tracker)
+    # the reason only: the form itself asks "¿Cuánto pagaste?" next, so the question is never said twice
+    assert outcome.text == "No reconocí el valor." and outcome.slots()["payment_amount"] is None
