@@ -165,6 +165,13 @@ class ActionAskIdLast4(GuardedAction):
         return []
 
 
+# Someone who says they have no account or are not the holder (a tenant, a neighbour, a passer-by).
+NO_ACCOUNT = re.compile(r"\b(?:no (?:soy|es) (?:el |la |yo )?(?:titular|duen[oa])|no tengo (?:la |el |mi |numero de )?"
+                        r"(?:cuenta|numero|factura|recibo)|no (?:se|conozco) (?:el|mi) numero|soy (?:el |la )?(?:inquilin[oa]|"
+                        r"arrendatari[oa]|vecin[oa])|no vivo (?:ahi|aqui)|solo (?:quiero|queria) avisar)\b")
+ANYONE_MAY_ASK = ("report_outage", "outage_status")  # what anyone may report or ask at a street or zone
+
+
 class ValidateIdentifyForm(GuardedFormValidation):
     """Checks the account number and, when the phone is not the owner's, the second factor."""
 
@@ -206,6 +213,11 @@ class ValidateIdentifyForm(GuardedFormValidation):
             replies = await public_reply(tracker, tracker.get_slot("journey"))
             if replies:  # "no tengo el número, es en la cra 80 # 65 sur, Bosa": reported all the same
                 send_all(dispatcher, replies)
+                return {"account_number": None, "identify_failed": True, "journey": None, "requested_slot": None}
+            if tracker.get_slot("journey") in ANYONE_MAY_ASK and NO_ACCOUNT.search(fold(text)):
+                Reply("Sin problema, no necesitas ser el titular ni tener el número de cuenta. Escríbeme en un solo "
+                      "mensaje la dirección o el barrio donde no hay luz, por ejemplo: «no hay luz en la Calle 45 # 12-30, "
+                      "Chapinero», y lo registro.", [("Ver el menú", "/help")]).send(dispatcher)
                 return {"account_number": None, "identify_failed": True, "journey": None, "requested_slot": None}
             return self._failure(
                 dispatcher, tracker,

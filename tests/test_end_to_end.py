@@ -245,3 +245,12 @@ def test_a_contact_change_from_an_unregistered_phone_is_refused_before_asking_fo
     assert "nuevo correo electrónico o número de celular" not in reply  # never asked what it may not change
     with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
         assert records.account_by_number(session, "100200301").customer.email == "ana.restrepo@example.com"
+
+
+def test_a_neighbour_without_an_account_reports_an_outage_at_a_street(product):
+    sender = "+573109990041"  # no account of theirs
+    assert "número de cuenta" in say(product, sender, "no hay luz en mi cuadra")
+    offered = say(product, sender, "no soy el titular, solo quiero avisar que no hay luz en la cuadra")
+    assert "no necesitas ser el titular" in offered and "no parece un número de cuenta" not in offered
+    filed = say(product, sender, "no hay luz en la Calle 45 # 12-30, Chapinero")
+    assert "Registré el reporte de falta de energía" in filed and "AV-" in filed

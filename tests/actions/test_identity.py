@@ -121,3 +121,16 @@ async def test_a_supply_is_chosen_by_its_street_or_its_place_in_the_list(run):
         slots = {"phone_accounts": owned, "requested_slot": "account_number", "account_number": said}
         outcome = await run(ValidateIdentifyForm(), make_tracker("+573001234503", slots=slots, text=said, active_loop="identify_form"))
         assert outcome.slots()["account_number"] == number and outcome.slots()["account_verified"] is True, said
+
+
+async def test_someone_without_an_account_who_says_so_is_offered_the_report_at_a_street_or_zone(run):
+    said = "no soy el titular, solo quiero avisar que no hay luz en la cuadra"
+    tracker = make_tracker("+573109880123", slots={"requested_slot": "account_number", "account_number": said,
+                                                   "journey": "report_outage"}, text=said, active_loop="identify_form")
+    outcome = await run(ValidateIdentifyForm(), tracker)
+    assert "no necesitas ser el titular" in outcome.text and "no parece un número de cuenta" not in outcome.text
+    assert outcome.slots()["identify_failed"] is True and outcome.slots()["requested_slot"] is None
+    balance = make_tracker("+573109880123", slots={"requested_slot": "account_number", "account_number": "no tengo la cuenta",
+                                                   "journey": "check_balance"}, text="no tengo la cuenta",
+                           active_loop="identify_form")
+    assert "no necesitas ser el titular" not in (await run(ValidateIdentifyForm(), balance)).text  # a bill needs the holder
