@@ -56,13 +56,33 @@ def category_of(text: str) -> str | None:
     return None
 
 
+# Words that name a category beyond doubt in the message that asked for the complaint ("me cobraron de
+# más"), so it is not asked again; the looser KEYWORDS serve answers to the category question.
+SAID_IN_THE_REQUEST = {
+    "facturacion": ("factur", "cobr", "recibo", "muy cara", "muy alta", "de mas"),
+    "danos_electrodomesticos": ("dañ", "quem", "electrodom", "nevera"),
+    "calidad_servicio": ("voltaje", "bajon", "interrup"),
+    "medidor": ("medidor", "contador", "lectura"),
+    "atencion": ("asesor", "atencion", "me trataron", "me trato"),
+}
+
+
+def category_said(text: str) -> str | None:
+    plain = fold(text)
+    found = [category for category, words in SAID_IN_THE_REQUEST.items() if any(word in plain for word in words)]
+    return found[0] if len(found) == 1 else None  # two candidates: better to ask
+
+
 @journey("file_complaint")
 def start_complaint(session: Session, ctx: JourneyContext) -> Outcome:
     open_ones = records.complaints_of(session, ctx.account)
     note = ""
     if open_ones:
         note = f" (ya tienes {len(open_ones)} reclamo{'s' if len(open_ones) > 1 else ''} abierto{'s' if len(open_ones) > 1 else ''}, el último es {open_ones[0].ticket})"
-    return [Reply(f"Claro, te ayudo a poner un reclamo sobre la cuenta {ctx.account.account_number}{note}.")], {}
+    category = category_said(ctx.tracker.get_slot("journey_text") or "")
+    about = f" Lo registro como «{CATEGORIES[category]}»." if category else ""
+    return ([Reply(f"Claro, te ayudo a poner un reclamo sobre la cuenta {ctx.account.account_number}{note}.{about}")],
+            {"complaint_category": category} if category else {})
 
 
 class ActionAskComplaintCategory(GuardedAction):

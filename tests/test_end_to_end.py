@@ -254,3 +254,11 @@ def test_a_neighbour_without_an_account_reports_an_outage_at_a_street(product):
     assert "no necesitas ser el titular" in offered and "no parece un número de cuenta" not in offered
     filed = say(product, sender, "no hay luz en la Calle 45 # 12-30, Chapinero")
     assert "Registré el reporte de falta de energía" in filed and "AV-" in filed
+
+
+def test_a_complaint_whose_first_message_names_its_category_is_not_asked_it_again(product):
+    sender = "+573001234505"  # Lucía
+    reply = say(product, sender, "quiero poner un reclamo porque me cobraron de más")
+    assert "«Facturación o cobros»" in reply and "¿Sobre qué es tu reclamo?" not in reply
+    assert "Cuéntame qué pasó" in reply  # the next question straight away
+    assert "lo dejamos aquí" in say(product, sender, "cancelar")

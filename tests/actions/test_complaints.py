@@ -87,3 +87,13 @@ async def test_another_clear_request_at_the_category_question_leaves_the_form(ru
     outcome = await run(ValidateComplaintForm(), tracker)
     assert "Parece que me pides otra cosa" in outcome.text and "No identifiqué el motivo" not in outcome.text
     assert outcome.slots()["requested_slot"] is None
+
+
+async def test_a_category_said_in_the_request_is_not_asked_again(run):
+    from actions.journeys import ActionRunJourney
+    from tests.actions.test_billing import verified
+
+    said = await run(ActionRunJourney(), verified("100200301", journey="file_complaint", journey_text="me cobraron de más"))
+    assert said.slots()["complaint_category"] == "facturacion" and "«Facturación o cobros»" in said.text
+    vague = await run(ActionRunJourney(), verified("100200301", journey="file_complaint", journey_text="quiero poner un reclamo"))
+    assert "complaint_category" not in vague.slots()  # nothing named: the form asks
