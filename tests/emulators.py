@@ -6,13 +6,14 @@ clients can be pointed at them (Twilio ``api.base_url``, telegram ``base_url``).
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 import socket
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, TypeVar
+from typing import Dict, Iterator, List, TypeVar
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -53,6 +54,22 @@ def free_port() -> int:
     return free_ports(1)
 
 
+
+
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port for the block: its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", loop="asyncio"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 E = TypeVar("E", bound="Emulator")
 

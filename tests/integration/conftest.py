@@ -9,14 +9,12 @@ import datetime as dt
 import itertools
 import os
 import threading
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Dict, List
 
 import httpx
 import pytest
-import uvicorn
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
 from bot import clock
@@ -24,7 +22,7 @@ from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from bot.settings import get_settings
 from bot.web.api import create_key
-from tests.emulators import free_port
+from tests.emulators import serving
 from tests.product import SMS_FROM, TELEGRAM_SECRET, TELEGRAM_TOKEN, TWILIO_SID, TWILIO_TOKEN, WHATSAPP_FROM
 
 _numbers = itertools.count(1)
@@ -122,17 +120,9 @@ def service(use_database, monkeypatch, twilio_api, telegram_api):
     app = create_app(get_settings())
     with session_scope(engine_for(use_database)) as session:
         key = create_key(session, "pruebas")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", loop="asyncio"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key}, timeout=30) as client:
+    with serving(app) as base, httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as client:
         client.app_ref = app
         yield client
-    server.should_exit = True
-    thread.join(10)
     _clear_caches()
 
 

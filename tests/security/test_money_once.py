@@ -7,21 +7,19 @@ system with a fresh key per attempt sends), apply it once; the others are answer
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from decimal import Decimal
 from typing import List
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from bot.db import models as m
 from bot.db.engine import session_scope
 from bot.settings import get_settings
 from bot.web.api import create_key
-from tests.emulators import free_port
+from tests.emulators import serving
 
 POSTS = 8
 
@@ -36,15 +34,8 @@ def api(use_database, engine, monkeypatch):
     app = create_app(get_settings())
     with session_scope(engine) as session:
         key = create_key(session, "ataque-pagos")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", loop="asyncio"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", key
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield base, key
     get_settings.cache_clear()
 
 
