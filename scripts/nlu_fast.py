@@ -19,7 +19,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from bot.rasa_plugins.nlu.linear_intent_classifier import LinearIntentClassifier, fit_pipeline
+from bot.rasa_plugins.nlu.linear_intent_classifier import LinearIntentClassifier, build_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,11 +40,11 @@ def main() -> None:
     for seed in (int(s) for s in args.seeds.split(",") if s):
         predicted = np.empty_like(labels)
         for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(texts_array, labels):
-            model = fit_pipeline(config, list(texts_array[train]), labels[train])
+            model = build_pipeline(config).fit(list(texts_array[train]), labels[train])
             predicted[test] = model.predict(list(texts_array[test]))
         print(f"cross-validation, seed {seed}: macro-F1 {f1_score(labels, predicted, average='macro'):.4f}, "
               f"accuracy {accuracy_score(labels, predicted):.4f}")
-    model = fit_pipeline(config, texts, labels)
+    model = build_pipeline(config).fit(texts, labels)
     for path in args.test:
         test_texts, test_labels = examples(Path(path))
         guessed = model.predict(test_texts)

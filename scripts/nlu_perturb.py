@@ -21,11 +21,30 @@ GREETINGS = ["buenos días,", "buenas tardes", "hola buenas noches,", "buen día
 COURTESY = ["por favor", "gracias", "muchas gracias señorita", "porfa, gracias", "le agradezco"]
 
 
-def slips(text: str, rng: random.Random) -> str:
-    """Two typing slips, as the training copies have one (``typing_slips``)."""
-    from bot.rasa_plugins.nlu.linear_intent_classifier import typing_slips
+KEYBOARD_ROWS = ("qwertyuiop", "asdfghjklñ", "zxcvbnm")
 
-    return typing_slips(text, rng, count=2)
+
+def slips(text: str, rng: random.Random, count: int = 2) -> str:
+    """Dropped, doubled, swapped or neighbouring letters, inside words."""
+    chars = list(text)
+    for _ in range(count):
+        spots = [i for i in range(1, len(chars) - 2)
+                 if chars[i].isalpha() and chars[i - 1].isalpha() and chars[i + 1].isalpha()]
+        if not spots:
+            break
+        i, kind = rng.choice(spots), rng.randrange(4)
+        if kind == 0:
+            del chars[i]
+        elif kind == 1:
+            chars.insert(i, chars[i])
+        elif kind == 2:
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+        else:
+            row = next((r for r in KEYBOARD_ROWS if chars[i].lower() in r), "")
+            if row:
+                j = row.index(chars[i].lower()) + rng.choice((-1, 1))
+                chars[i] = row[max(0, min(len(row) - 1, j))]
+    return "".join(chars)
 
 
 SOUND = [(r"qu(?=[ei])", "k"), (r"c(?=[aou])", "k"), (r"\bh", ""), (r"v", "b"), (r"z", "s"), (r"c(?=[ei])", "s"),
@@ -66,10 +85,10 @@ def report(model, texts: List[str], labels) -> Dict[str, float]:
 
 
 def main() -> None:
-    from bot.rasa_plugins.nlu.linear_intent_classifier import LinearIntentClassifier, fit_pipeline
+    from bot.rasa_plugins.nlu.linear_intent_classifier import LinearIntentClassifier, build_pipeline
 
     texts, labels = examples(ROOT / "data" / "nlu")
-    model = fit_pipeline(LinearIntentClassifier.get_default_config(), texts, labels)
+    model = build_pipeline(LinearIntentClassifier.get_default_config()).fit(texts, labels)
     held_texts: List[str] = []
     held_labels: List[str] = []
     for path in sorted((ROOT / "tests" / "nlu").glob("*.yml")):

@@ -10,7 +10,6 @@ over internal folds) so the FallbackClassifier's threshold keeps its meaning.
 from __future__ import annotations
 
 import logging
-import random
 from typing import Any, Dict, List, Optional
 
 import joblib
@@ -30,7 +29,6 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from bot.concepts import concept_flags
-from bot.text import request_of, sound_key
 
 logger = logging.getLogger(__name__)
 
@@ -50,67 +48,24 @@ class ConceptFlags(BaseEstimator, TransformerMixin):
         return concept_flags(texts) * self.weight
 
 
-def sound_of_request(text: str) -> str:
-    return sound_key(request_of(text))
-
-
-KEYBOARD_ROWS = ("qwertyuiop", "asdfghjklñ", "zxcvbnm")
-
-
-def typing_slips(text: str, rng: random.Random, count: int = 1) -> str:
-    """``text`` with ``count`` slips inside its words: a letter dropped, doubled, swapped with the next or
-    replaced by its keyboard neighbour. Training copies teach the model how people mistype."""
-    chars = list(text)
-    for _ in range(count):
-        spots = [i for i in range(1, len(chars) - 2)
-                 if chars[i].isalpha() and chars[i - 1].isalpha() and chars[i + 1].isalpha()]
-        if not spots:
-            break
-        i, kind = rng.choice(spots), rng.randrange(4)
-        if kind == 0:
-            del chars[i]
-        elif kind == 1:
-            chars.insert(i, chars[i])
-        elif kind == 2:
-            chars[i], chars[i + 1] = chars[i + 1], chars[i]
-        else:
-            row = next((r for r in KEYBOARD_ROWS if chars[i].lower() in r), "")
-            if row:
-                j = row.index(chars[i].lower()) + rng.choice((-1, 1))
-                chars[i] = row[max(0, min(len(row) - 1, j))]
-    return "".join(chars)
-
-
 def build_pipeline(config: Dict[str, Any]) -> Pipeline:
-    """The untrained model: features of the text, then the calibrated SVM.
+    """The untrained model: features of the raw text, then the calibrated SVM.
 
-    Word and character n-grams read the request without the courtesy around it (``request_of``: "buenas
-    tardes, ¿cuánto debo? gracias" is about the balance); a third view reads how it sounds (``sound_key``:
-    "kiero saver kuanto deboo"). Character n-grams weigh 1.3 against words' 1.0, the sound view 0.8, the
-    concept flags 0.3 (fast loop and perturbation report, docs/nlu.md)."""
+    Character n-grams weigh 1.3 against words' 1.0 and the concept flags 0.3 (fast loop, docs/nlu.md):
+    the flags separate meanings, but at 0.5 they overrode the n-grams on messages they half-matched."""
     features = FeatureUnion(
         [
-            ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=request_of)),
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=request_of)),
-            ("sound", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                      preprocessor=sound_of_request)),
+            ("word", TfidfVectorizer(strip_accents="unicode", ngram_range=(1, 2), sublinear_tf=True)),
+            ("char", TfidfVectorizer(strip_accents="unicode", analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
             ("concepts", ConceptFlags(weight=config["concept_weight"])),
         ],
-        transformer_weights={"char": config.get("char_weight", 1.0), "sound": config.get("sound_weight", 0.8)},
+        transformer_weights={"char": config.get("char_weight", 1.0)},
     )
     svm = LinearSVC(C=config["C"], random_state=config["random_seed"])
     # One SVM on all the data, calibrated on its cross-validated scores (ensemble=False): as accurate as
     # averaging one SVM per fold (better in cross-validation, docs/nlu.md) and twice as fast per message.
     classifier = CalibratedClassifierCV(svm, cv=config["calibration_folds"], method="sigmoid", ensemble=False)
     return Pipeline([("features", features), ("classifier", classifier)])
-
-
-def fit_pipeline(config: Dict[str, Any], texts: List[str], labels: np.ndarray) -> Pipeline:
-    """Trains the model on ``texts`` and, weighing less, one mistyped copy of each (seeded)."""
-    rng = random.Random(config["random_seed"])
-    slipped = [typing_slips(text, rng) for text in texts]
-    weights = np.concatenate([np.ones(len(texts)), np.full(len(slipped), config.get("slip_weight", 0.3))])
-    return build_pipeline(config).fit(texts + slipped, np.concatenate([labels, labels]), classifier__sample_weight=weights)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -120,8 +75,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {
-            "C": 1.0, "concept_weight": 0.3, "char_weight": 1.3, "sound_weight": 0.8, "slip_weight": 0.3,
-            "calibration_folds": 5, "random_seed": 7,
+            "C": 1.0, "concept_weight": 0.3, "char_weight": 1.3, "calibration_folds": 5, "random_seed": 7,
             "ranking_length": 10,
         }
 
@@ -152,8 +106,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if len({e.get(INTENT) for e in examples}) < 2:
             logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
             return self._resource
+        pipeline = build_pipeline(self._config)
         # an array, not a list: CalibratedClassifierCV counts examples per class with `y == label`
-        pipeline = fit_pipeline(self._config, [e.get(TEXT) for e in examples], np.array([e.get(INTENT) for e in examples]))
+        pipeline.fit([e.get(TEXT) for e in examples], np.array([e.get(INTENT) for e in examples]))
         self._pipeline = pipeline
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(pipeline, directory / MODEL_FILE)
