@@ -18,7 +18,7 @@ from actions.identity import extract_account_number
 from actions.journeys import JourneyContext, Outcome, asks_for_another_journey, journey
 from actions.replies import Reply
 from actions.safety import GuardedAction, GuardedFormValidation
-from bot import cases, records
+from bot import cases, clock, contact_codes, records
 from bot.concepts import PATTERNS
 from bot.db import models as m
 from bot.formatting import kwh
@@ -102,20 +102,28 @@ class ActionSubmitMeterReading(GuardedAction):
 # --- contact data, alerts and e-billing -----------------------------------------------------
 
 def contact_change_refused() -> Reply:
-    return Reply("Por seguridad, los datos de contacto solo se cambian escribiendo desde un celular ya registrado en la "
-                 f"cuenta, o con una persona de nuestro equipo (llámanos al {settings().agent_phone}).",
+    return Reply("Por seguridad, los datos de contacto se cambian con un código que enviamos a un celular o chat ya "
+                 "registrado en la cuenta, y esta cuenta no tiene ninguno donde enviarlo. Una persona de nuestro equipo "
+                 f"te ayuda (llámanos al {settings().agent_phone}).",
                  [("Hablar con un asesor", "/request_agent")])
+
+
+def contact_code_failed(why: str) -> Reply:
+    return Reply(f"{why} Por seguridad no cambié nada. Si quieres, empieza de nuevo y te envío otro código.",
+                 [("Cambiar mis datos de contacto", "/update_contact"), ("Hablar con un asesor", "/request_agent")])
 
 
 @journey("update_contact")
 def start_update_contact(session: Session, ctx: JourneyContext) -> Outcome:
-    """Someone who may not finish the change is told so before being asked for the new data."""
-    if not records.phone_owns_account(session, ctx.phone, ctx.account):
+    """Someone who could not receive the code is told so before being asked for the new data."""
+    if contact_codes.destination(session, ctx.account.customer) is None:
         return [contact_change_refused()], {"contact_failed": True}
     return [], {}
 
 
 class ValidateContactForm(GuardedFormValidation):
+    """The new e-mail or mobile, then the code sent to a channel already on the account (bot/contact_codes.py)."""
+
     failure_slot = "contact_failed"
 
     def name(self) -> str:
@@ -128,20 +136,61 @@ class ValidateContactForm(GuardedFormValidation):
 
     async def validate_contact_value(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         text = str(value or "").strip()[:160]
+        new_value: Optional[str] = None
         email = next(tracker.get_latest_entity_values("email"), None) or next(
             (word for word in text.split() if "@" in word), None)
         if email:
             email = email.strip(".,;").lower()
-            if EMAIL.match(email):
-                return {"contact_value": email}
-            dispatcher.utter_message(text="Ese correo no parece válido. Escríbelo completo, por ejemplo nombre@gmail.com.")
+            if not EMAIL.match(email):
+                dispatcher.utter_message(text="Ese correo no parece válido. Escríbelo completo, por ejemplo nombre@gmail.com.")
+                return {"contact_value": None}
+            new_value = email
+        else:
+            new_value = to_e164(text, settings().default_region)
+        if not new_value:
+            dispatcher.utter_message(text="Escríbeme el nuevo correo electrónico o el nuevo número de celular "
+                                          "(o «cancelar» si no quieres cambiar nada).")
             return {"contact_value": None}
-        phone = to_e164(text, settings().default_region)
-        if phone:
-            return {"contact_value": phone}
-        dispatcher.utter_message(text="Escríbeme el nuevo correo electrónico o el nuevo número de celular "
-                                      "(o «cancelar» si no quieres cambiar nada).")
-        return {"contact_value": None}
+        number, conversation = tracker.get_slot("account_number"), tracker.sender_id
+
+        def send_code(session: Session) -> Optional[str]:
+            account = records.verified_account(session, number)
+            return contact_codes.issue(session, settings(), account, conversation, new_value, clock.now())
+
+        sent_to = await with_records(send_code) if number and tracker.get_slot("account_verified") else None
+        if sent_to is None:
+            contact_change_refused().send(dispatcher)
+            return {event["name"]: event["value"] for event in self._ended_early(domain)}
+        minutes = int(contact_codes.CODE_LIFE.total_seconds() // 60)
+        dispatcher.utter_message(text=f"Para confirmar que eres tú, te envié un código de 6 dígitos {sent_to}. "
+                                      f"Vence en {minutes} minutos.")
+        return {"contact_value": new_value}
+
+    async def validate_contact_code(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
+        digits = re.sub(r"\D", "", str(value or ""))
+        if len(digits) != 6:
+            if asks_for_another_journey(tracker):
+                return self.left_for_another_request(dispatcher, domain)
+            dispatcher.utter_message(text="El código son 6 números. Escríbelo tal como te llegó "
+                                          "(o «cancelar» si no quieres cambiar nada).")
+            return {"contact_code": None}
+        number, conversation = tracker.get_slot("account_number"), tracker.sender_id
+
+        def check(session: Session) -> contact_codes.Attempt:
+            account = records.verified_account(session, number)
+            return contact_codes.attempt(session, account, conversation, digits, clock.now())
+
+        result = await with_records(check)
+        if result.result == contact_codes.RIGHT:
+            return {"contact_code": "confirmado"}
+        if result.result == contact_codes.WRONG:
+            left = f"Te queda {result.tries_left} intento" if result.tries_left == 1 else f"Te quedan {result.tries_left} intentos"
+            dispatcher.utter_message(text=f"Ese código no coincide. {left}.")
+            return {"contact_code": None}
+        why = {contact_codes.LOCKED: "El código no coincide y ya no quedan intentos.",
+               contact_codes.EXPIRED: "Ese código ya venció."}.get(result.result, "No tengo un código pendiente para ti.")
+        contact_code_failed(why).send(dispatcher)
+        return {event["name"]: event["value"] for event in self._ended_early(domain)}
 
 
 class ActionSubmitContact(GuardedAction):
@@ -149,17 +198,16 @@ class ActionSubmitContact(GuardedAction):
         return "action_submit_contact"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        clear = [SlotSet("contact_value", None), SlotSet("contact_failed", None)]
+        clear = [SlotSet("contact_value", None), SlotSet("contact_code", None), SlotSet("contact_failed", None)]
         value, number = tracker.get_slot("contact_value"), tracker.get_slot("account_number")
         if not value or not tracker.get_slot("account_verified"):
             return clear
-
-        phone = sender_phone(tracker)
+        conversation = tracker.sender_id
 
         def save(session: Session) -> Optional[str]:
             account = records.verified_account(session, number)
-            if not records.phone_owns_account(session, phone, account):
-                return None  # verified by the id digits only: a registered phone would give them lasting access
+            if not contact_codes.redeem(session, account, conversation, value, clock.now()):
+                return None  # no code confirmed here for this change: slots alone prove nothing
             customer = account.customer
             if "@" in value:
                 customer.email = value
@@ -170,7 +218,7 @@ class ActionSubmitContact(GuardedAction):
 
         kind = await with_records(save)
         if kind is None:
-            contact_change_refused().send(dispatcher)
+            contact_code_failed("No pude confirmar el código de este cambio.").send(dispatcher)
             return clear
         Reply(f"Listo, actualicé tu {kind}: {value}. Desde ahora te escribiremos ahí.").send(dispatcher)
         return clear
@@ -200,22 +248,23 @@ def unsubscribe_alerts(session: Session, ctx: JourneyContext) -> Outcome:
 
 @journey("enroll_ebill")
 def enroll_ebill(session: Session, ctx: JourneyContext) -> Outcome:
+    """An e-mail named in the request that is not the registered one is a contact change: offered, with its code."""
     customer = ctx.account.customer
     given = next((w.strip(".,;:()").lower() for w in (ctx.tracker.get_slot("journey_text") or "").split() if "@" in w), None)
-    changed = bool(given and EMAIL.match(given) and given != (customer.email or "").lower()
-                   and records.phone_owns_account(session, ctx.phone, ctx.account))  # as for any contact change
-    if changed:  # "...la factura virtual al correo pedro.nuevo@gmail.com": that address, from now on
-        customer.email = given
+    other = bool(given and EMAIL.match(given) and given != (customer.email or "").lower())
+    change = [("Cambiar mi correo", "/update_contact")]
     if not customer.email:
-        return [Reply("Para enviarte la factura digital necesito tu correo electrónico. ¿Lo registramos?",
-                      [("Registrar mi correo", "/update_contact")])], {}
+        return [Reply("Para enviarte la factura digital necesito tu correo electrónico. ¿Lo registramos? Te enviaré un "
+                      "código para confirmarlo.", [("Registrar mi correo", "/update_contact")])], {}
+    after = [Reply(f"Para recibirla en {given} primero cambiamos tu correo registrado, confirmado con un código "
+                   "que te envío.", change)] if other else []
     if ctx.account.e_billing:
-        now = "Desde ahora recibirás" if changed else "Ya recibes"
-        return [Reply(f"{now} la factura digital de la cuenta {ctx.account.account_number} en tu correo {_mask_email(customer.email)}.")], {}
+        return [Reply(f"Ya recibes la factura digital de la cuenta {ctx.account.account_number} en tu correo "
+                      f"{_mask_email(customer.email)}."), *after], {}
     ctx.account.e_billing = True
     cases.request_service(session, kind="e_billing", channel=ctx.channel, account=ctx.account, details={"email": customer.email})
     return [Reply(f"¡Hecho! Desde la próxima factura te llegará a {_mask_email(customer.email)} y dejaremos de enviarla en papel. "
-                  "Gracias por ayudar al planeta 🌱")], {}
+                  "Gracias por ayudar al planeta 🌱"), *after], {}
 
 
 def _mask_email(email: str) -> str:

@@ -26,6 +26,8 @@ NO = {"no", "todavia no", "aun no", "no, sigo sin luz", "sigo sin luz", "no teng
 RESTORED_BUTTONS = [{"title": "Sí, ya tengo luz", "payload": "restored:yes"},
                     {"title": "No, sigo sin luz", "payload": "restored:no"}]
 ANSWER_WINDOW = dt.timedelta(hours=12)
+SECRET_KINDS = {"contact_code"}  # their body is hidden once it has gone (or will not go): nobody reads it later
+HIDDEN_BODY = "[código de un solo uso, oculto después del envío]"
 
 
 # When and where ---------------------------------------------------------------------------------
@@ -63,8 +65,10 @@ def enqueue(
     now: Optional[dt.datetime] = None, account: Optional[m.Account] = None, buttons: Optional[List[Dict[str, str]]] = None,
     urgent: bool = False, needs_consent: bool = True, not_before: Optional[dt.datetime] = None,
     expires_at: Optional[dt.datetime] = None, variables: Optional[Dict[str, str]] = None, outage: Optional[m.Outage] = None,
+    target: Optional[Tuple[str, str]] = None,
 ) -> Optional[m.Notification]:
-    """Queues one notification, or records why it will not go; None when it was queued before."""
+    """Queues one notification, or records why it will not go; None when it was queued before. ``target``:
+    (channel, address) when it must go there rather than to the customer's preferred channel."""
     now = now or m.utcnow()
     if session.execute(select(m.Notification.id).where(m.Notification.dedupe_key == dedupe_key)).first():
         return None
@@ -73,7 +77,7 @@ def enqueue(
         body=body, buttons=buttons, variables=variables, urgent=urgent, not_before=max(not_before or now, now),
         expires_at=expires_at, outage_id=outage.id if outage else None, created_at=now,
     )
-    target = reach(session, customer)
+    target = target or reach(session, customer)
     if target is None:
         notification.status, notification.error = m.NotificationStatus.skipped, "sin canal para avisar"
     else:

@@ -5,6 +5,9 @@ against a fresh seeded database, and talks over the REST channel.
 """
 from __future__ import annotations
 
+import re
+import time
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -236,15 +239,54 @@ def test_a_conversation_survives_a_restart_of_the_product(product):
     assert "últimos 4 dígitos" in say(product, sender, "100200301")
 
 
-def test_a_contact_change_from_an_unregistered_phone_is_refused_before_asking_for_the_new_data(product):
-    sender = "+573109990031"  # knows Ana's account and digits, writes from a phone not on her account
-    assert "número de cuenta" in say(product, sender, "quiero cambiar mi correo electrónico")
-    assert "últimos 4 dígitos" in say(product, sender, "100200301")
-    reply = say(product, sender, "1234")
-    assert "solo se cambian escribiendo desde un celular ya registrado" in reply
-    assert "nuevo correo electrónico o número de celular" not in reply  # never asked what it may not change
+def code_received(twilio_api, phone: str, before: int, timeout: float = 45) -> str:
+    """The one-time code that reached ``phone`` (by WhatsApp or SMS) after the first ``before`` messages."""
+    def to_phone(record):
+        return record.get("to") in (phone, f"whatsapp:{phone}") and "datos de contacto" in (record.get("body") or "")
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        arrived = twilio_api.matching(to_phone)[before:]
+        if arrived:
+            return re.search(r"\b(\d{6})\b", arrived[-1]["body"]).group(1)
+        time.sleep(0.5)
+    raise AssertionError(f"no code reached {phone}")
+
+
+def codes_to(twilio_api, phone: str) -> int:
+    return len(twilio_api.matching(lambda r: r.get("to") in (phone, f"whatsapp:{phone}") and "datos de contacto" in (r.get("body") or "")))
+
+
+def test_a_contact_change_is_confirmed_with_a_code_sent_to_the_registered_phone(product, twilio_api):
+    phone = "+573001234504"  # Jorge, from his own phone
+    before = codes_to(twilio_api, phone)
+    asked = say(product, phone, "quiero cambiar mi correo electrónico")  # his phone identifies him: no digits asked
+    assert "nuevo correo electrónico o número de celular" in asked
+    sent = say(product, phone, "jorge.nuevo@gmail.com")
+    assert "te envié un código de 6 dígitos" in sent and "terminado en 4504" in sent
+    code = code_received(twilio_api, phone, before)
+    assert "actualicé tu correo: jorge.nuevo@gmail.com" in say(product, phone, code)
     with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
-        assert records.account_by_number(session, "100200301").customer.email == "ana.restrepo@example.com"
+        assert records.account_by_number(session, "100200304").customer.email == "jorge.nuevo@gmail.com"
+
+
+def test_someone_who_knows_the_account_and_digits_cannot_change_its_contact_data(product, twilio_api):
+    sender = "+573109990031"  # knows Ana's account and digits, writes from a phone not on her account
+    assert "número de cuenta" in say(product, sender, "quiero cambiar mi celular")
+    assert "últimos 4 dígitos" in say(product, sender, "100200301")
+    assert "nuevo correo electrónico o número de celular" in say(product, sender, "1234")
+    before = codes_to(twilio_api, "+573001234501")
+    sent = say(product, sender, "3109990031")
+    assert "terminado en 4501" in sent  # the code went to Ana's phone, which the outsider does not hold
+    code = code_received(twilio_api, "+573001234501", before)
+    assert not twilio_api.matching(lambda r: code in (r.get("body") or "") and sender in (r.get("to") or ""))
+    guesses = [g for g in ("123456", "654321", "111111", "222222") if g != code][:3]
+    replies = [say(product, sender, guess) for guess in guesses]
+    assert "no coincide" in replies[0] and "ya no quedan intentos" in replies[2]
+    assert "actualicé" not in say(product, sender, code)  # closed after three tries
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        phones = {p.number for p in records.account_by_number(session, "100200301").customer.phones}
+    assert sender not in phones
 
 
 def test_a_neighbour_without_an_account_reports_an_outage_at_a_street(product):

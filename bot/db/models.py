@@ -422,16 +422,28 @@ class GenerationPeriod(Base):
 
 
 class InboundMessage(Base):
-    """A provider's message id seen once: retries and duplicates are processed a single time."""
+    """A customer's message as its webhook brought it, kept until it is answered (channels/inbox.py).
+
+    A provider's message id is seen once: retries and duplicates are processed a single time. The verified
+    payload is kept with a lease: a turn whose process died before answering (the lease ran out with no
+    ``done_at``) is run again by another process, so an accepted message is never lost.
+    """
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+    __table_args__ = (UniqueConstraint("channel", "provider_id"),
+                      Index("ix_inbound_messages_pending", "channel", "claimed_until",
+                            postgresql_where=text("done_at IS NULL"), sqlite_where=text("done_at IS NULL")))
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     channel: Mapped[str] = Column(String(20), nullable=False)
     provider_id: Mapped[str] = Column(String(80), nullable=False)
     sender: Mapped[str] = Column(String(40), nullable=False)
     received_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    payload: Mapped[Optional[Any]] = Column(JSON)  # the verified request, to run the turn again
+    claimed_until: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # a process is on it until then
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=1)
+    done_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    outcome: Mapped[Optional[str]] = Column(String(20))  # answered, given_up
 
 
 class ConversationMenu(Base):
@@ -664,6 +676,26 @@ class SecondFactorFailure(Base):
     account_number: Mapped[Optional[str]] = Column(String(20))
     account_id: Mapped[Optional[int]] = Column(ForeignKey("accounts.id"))
     sender: Mapped[str] = Column(String(80), nullable=False)
+
+
+class ContactChangeCode(Base):
+    """A one-time code that confirms a change of contact data (bot/contact_codes.py): sent to a channel
+    already on the account, typed back in the conversation that asked, redeemed once by the change."""
+
+    __tablename__ = "contact_change_codes"
+    __table_args__ = (Index("ix_contact_change_codes_conversation", "conversation_id", "account_id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    account_id: Mapped[int] = Column(ForeignKey("accounts.id"), nullable=False)
+    conversation_id: Mapped[str] = Column(String(80), nullable=False)
+    new_value: Mapped[str] = Column(String(160), nullable=False)
+    code_hash: Mapped[str] = Column(String(100), nullable=False)  # "salt$sha256(salt:code)"
+    sent_to: Mapped[str] = Column(String(80), nullable=False)  # how the customer was told where it went
+    tries: Mapped[int] = Column(Integer, nullable=False, default=0)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False)
+    confirmed_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    closed_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # redeemed, replaced, expired or out of tries
 
 
 class InteractionEvent(Base):

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from bot import events
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
-from bot.notifications import opted_out
+from bot.notifications import HIDDEN_BODY, SECRET_KINDS, opted_out
 from bot.settings import Settings
 from channels import outbound
 from channels.render import Delivery
@@ -129,4 +129,6 @@ class Dispatcher:
                 else:
                     item.status = m.NotificationStatus.failed
                     events.record(session, "notification_failed", at=now, channel=item.channel, category=item.kind)
+            if item.kind in SECRET_KINDS and item.status != m.NotificationStatus.queued:
+                item.body = HIDDEN_BODY
 

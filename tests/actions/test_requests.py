@@ -1,6 +1,8 @@
 """Procedures: each validates what the customer says and leaves a record."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from actions.information import ActionDistributedGeneration, ActionOfficeInfo, ActionTariffInfo
@@ -66,16 +68,85 @@ async def test_a_plausible_reading_is_recorded_as_a_customer_reading(run, databa
     assert last_reading(database_url, "100200301") == int(value)
 
 
-async def test_contact_data_is_validated_then_saved(run, database_url):
-    bad = await run(ValidateContactForm(), make_tracker(slots={"requested_slot": "contact_value", "contact_value": "ana@@x"},
-                                                        text="ana@@x", active_loop="contact_form"))
-    assert bad.slots()["contact_value"] is None
-    good = await run(ValidateContactForm(), make_tracker(slots={"requested_slot": "contact_value", "contact_value": "Ana.Nueva@Gmail.com"},
-                                                         text="Ana.Nueva@Gmail.com", active_loop="contact_form"))
+def code_sent(database_url, number):
+    """The latest contact-change code, as the customer reads it on the channel it went to."""
+    with session_scope(engine_for(database_url)) as session:
+        account = records.account_by_number(session, number)
+        notice = session.execute(select(m.Notification).where(
+            m.Notification.account_id == account.id, m.Notification.kind == "contact_code")
+            .order_by(m.Notification.id.desc()).limit(1)).scalar_one()
+        return re.search(r"\b(\d{6})\b", notice.body).group(1), notice.channel, notice.address
+
+
+def contact_form(sender, number, slot, value, **slots):
+    return make_tracker(sender, slots={"requested_slot": slot, slot: value, "account_number": number,
+                                       "account_verified": True, "journey": "update_contact", **slots},
+                        intent="inform", text=value, active_loop="contact_form")
+
+
+async def test_contact_data_is_validated_then_confirmed_with_a_code_then_saved(run, database_url):
+    bad = await run(ValidateContactForm(), contact_form("+573001234501", "100200301", "contact_value", "ana@@x"))
+    assert bad.slots()["contact_value"] is None and "no parece válido" in bad.text
+    good = await run(ValidateContactForm(), contact_form("+573001234501", "100200301", "contact_value", "Ana.Nueva@Gmail.com"))
     assert good.slots()["contact_value"] == "ana.nueva@gmail.com"
-    await run(ActionSubmitContact(), verified("100200301", contact_value="ana.nueva@gmail.com"))
+    assert "te envié un código de 6 dígitos por" in good.text and "terminado en 4501" in good.text
+    code, channel, address = code_sent(database_url, "100200301")
+    assert (channel, address) == ("sms", "+573001234501")  # a text to the phone already on the account
+    wrong = "000000" if code != "000000" else "111111"
+    miss = await run(ValidateContactForm(), contact_form("+573001234501", "100200301", "contact_code", wrong,
+                                                         contact_value="ana.nueva@gmail.com"))
+    assert miss.slots()["contact_code"] is None and "no coincide. Te quedan 2 intentos" in miss.text
+    right = await run(ValidateContactForm(), contact_form("+573001234501", "100200301", "contact_code", f"es {code}",
+                                                          contact_value="ana.nueva@gmail.com"))
+    assert right.slots()["contact_code"] == "confirmado" and right.text == ""
+    done = await run(ActionSubmitContact(), verified("100200301", contact_value="ana.nueva@gmail.com", contact_code="confirmado"))
+    assert "actualicé tu correo: ana.nueva@gmail.com" in done.text
     with session_scope(engine_for(database_url)) as session:
         assert records.account_by_number(session, "100200301").customer.email == "ana.nueva@gmail.com"
+    again = await run(ActionSubmitContact(), verified("100200301", contact_value="ana.nueva@gmail.com", contact_code="confirmado"))
+    assert "no cambié nada" in again.text  # a code is redeemed once
+
+
+async def test_a_forged_confirmation_changes_nothing(run, database_url):
+    # the slots say the code was typed and right; the records say no code was ever confirmed here
+    outcome = await run(ActionSubmitContact(), verified("100200302", "+573109990021", "update_contact",
+                                                        contact_value="+573109990021", contact_code="confirmado"))
+    assert "no cambié nada" in outcome.text and "actualicé" not in outcome.text
+    with session_scope(engine_for(database_url)) as session:
+        phones = {p.number for p in records.account_by_number(session, "100200302").customer.phones}
+    assert "+573109990021" not in phones
+
+
+async def test_an_outsider_verified_by_the_id_digits_never_sees_the_code_and_cannot_guess_it(run, database_url):
+    outsider = "+573109990023"  # knows Carlos's account and id digits, writes from their own phone
+    asked = await run(ValidateContactForm(), contact_form(outsider, "100200302", "contact_value", outsider))
+    assert "terminado en 4502" in asked.text  # the code went to Carlos's registered phone, not to the outsider
+    code, _, address = code_sent(database_url, "100200302")
+    assert address == "+573001234502"
+    guesses = [g for g in ("123456", "654321", "111111", "222222") if g != code][:3]
+    answers = [await run(ValidateContactForm(), contact_form(outsider, "100200302", "contact_code", g, contact_value=outsider))
+               for g in guesses]
+    assert "Te quedan 2 intentos" in answers[0].text and "Te queda 1 intento" in answers[1].text
+    assert "ya no quedan intentos" in answers[2].text and answers[2].slots()["requested_slot"] is None
+    late = await run(ValidateContactForm(), contact_form(outsider, "100200302", "contact_code", code, contact_value=outsider))
+    assert late.slots().get("contact_code") is None and "no cambié nada" in late.text  # even the right code, now closed
+    submit = await run(ActionSubmitContact(), verified("100200302", outsider, contact_value=outsider, contact_code="confirmado"))
+    assert "actualicé" not in submit.text
+    with session_scope(engine_for(database_url)) as session:
+        assert outsider not in {p.number for p in records.account_by_number(session, "100200302").customer.phones}
+
+
+async def test_an_expired_code_is_refused(run, database_url):
+    import datetime as dt
+
+    from bot import clock
+
+    await run(ValidateContactForm(), contact_form("+573001234503", "100200303", "contact_value", "3001112299"))
+    code, _, _ = code_sent(database_url, "100200303")
+    with clock.travel_to(clock.now() + dt.timedelta(minutes=11)):
+        late = await run(ValidateContactForm(), contact_form("+573001234503", "100200303", "contact_code", code,
+                                                             contact_value="+573001112299"))
+    assert "ya venció" in late.text and late.slots()["requested_slot"] is None
 
 
 async def test_alerts_consent_is_recorded_both_ways(run, database_url):
@@ -143,14 +214,16 @@ async def test_offices_and_hours(run):
     assert "Horario" in outcome.text
 
 
-async def test_e_billing_to_an_email_given_in_the_request_registers_that_email(run, database_url):
+async def test_e_billing_to_another_email_offers_the_change_with_its_code(run, database_url):
     tracker = verified("100200305", "+573001234505", "enroll_ebill",
                        journey_text="quiero la factura virtual pero al correo Lucia.Nueva@gmail.com, por favor")
     outcome = await run(ActionRunJourney(), tracker)
-    assert "lu***@gmail.com" in outcome.text
+    assert "lu***@example.com" in outcome.text  # enrolled with the registered e-mail
+    assert "Para recibirla en lucia.nueva@gmail.com primero cambiamos tu correo" in outcome.text
+    assert {"title": "Cambiar mi correo", "payload": "/update_contact"} in outcome.messages[-1]["buttons"]
     with session_scope(engine_for(database_url)) as session:
         account = records.account_by_number(session, "100200305")
-        assert account.customer.email == "lucia.nueva@gmail.com" and account.e_billing is True
+        assert account.customer.email == "lucia.herrera@example.com" and account.e_billing is True
 
 
 async def test_the_new_owner_may_be_written_with_their_id_number(run):
@@ -179,25 +252,23 @@ async def test_a_new_connection_address_must_look_like_one(run):
     assert await address("100200303") is None  # an account number, not a place
 
 
-async def test_contact_data_change_only_from_a_registered_phone(run, database_url):
-    # verified by the id digits from an unknown phone: adding that phone would give lasting access
-    outcome = await run(ActionSubmitContact(), verified("100200302", "+573109990021", "update_contact", contact_value="+573109990021"))
-    assert "Por seguridad" in outcome.text and "actualicé" not in outcome.text
-    with session_scope(engine_for(database_url)) as session:
-        phones = {p.number for p in records.account_by_number(session, "100200302").customer.phones}
-    assert "+573109990021" not in phones
-    owner = await run(ActionSubmitContact(), verified("100200302", "+573001234502", "update_contact", contact_value="+573001112233"))
-    assert "actualicé tu celular" in owner.text
-
-
-async def test_a_contact_change_that_may_not_be_finished_is_refused_before_the_new_data_is_asked(run):
+async def test_a_contact_change_that_cannot_be_confirmed_is_refused_before_the_new_data_is_asked(run, database_url):
     from actions.journeys import ActionRunJourney
 
-    started = await run(ActionRunJourney(), verified("100200302", "+573109990022", "update_contact"))
-    assert "solo se cambian escribiendo desde un celular ya registrado" in started.text
+    with session_scope(engine_for(database_url)) as session:  # a holder with a landline only: nowhere to send a code
+        model = records.account_by_number(session, "100200301")
+        holder = m.Customer(national_id="99887766", full_name="Rosa Landline", preferred_channel=m.Channel.sms)
+        session.add(holder)
+        session.flush()
+        session.add(m.Phone(customer_id=holder.id, number="+5716010000", is_mobile=False))
+        session.add(m.Account(account_number="100299901", customer_id=holder.id, address="Calle 1 # 2-3",
+                              neighborhood=model.neighborhood, city=model.city, zone_id=model.zone_id,
+                              feeder_id=model.feeder_id, tariff_code=model.tariff_code, meter_number="MX-99901"))
+    started = await run(ActionRunJourney(), verified("100299901", "+573109990022", "update_contact"))
+    assert "no tiene ninguno donde enviarlo" in started.text and "asesor" in started.text.lower() + str(started.messages)
     assert started.slots()["contact_failed"] is True
     form = await run(ValidateContactForm(), make_tracker("+573109990022", slots={"contact_failed": True},
                                                          active_loop="contact_form"))
     assert form.messages == [] and form.slots()["requested_slot"] is None  # ends without asking anything
-    allowed = await run(ActionRunJourney(), verified("100200302", "+573001234502", "update_contact"))
-    assert allowed.text == "" and not allowed.slots().get("contact_failed")  # the owner's phone: the form asks
+    allowed = await run(ActionRunJourney(), verified("100200302", "+573109990022", "update_contact"))
+    assert allowed.text == "" and not allowed.slots().get("contact_failed")  # a code can reach Carlos: the form asks
