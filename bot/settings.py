@@ -53,6 +53,8 @@ LUZ_AGENT_PASSWORD = "LUZ_AGENT_PASSWORD"  # python -m bot agent add|passwd with
 LUZ_PROVIDER_TIMEOUT_SECONDS = "LUZ_PROVIDER_TIMEOUT_SECONDS"
 LUZ_MAX_TURNS_IN_FLIGHT = "LUZ_MAX_TURNS_IN_FLIGHT"
 LUZ_SENDER_RATE = "LUZ_SENDER_RATE"
+LUZ_INBOX_LEASE_SECONDS = "LUZ_INBOX_LEASE_SECONDS"  # a turn's hold on its message, renewed while it runs
+LUZ_INBOX_RETRY_SECONDS = "LUZ_INBOX_RETRY_SECONDS"  # how often a Rasa process looks for turns lost elsewhere
 # Providers (channels/): Twilio for WhatsApp and SMS, Telegram's Bot API; *_API_BASE_URL points at emulators in tests.
 TWILIO_ACCOUNT_SID = "TWILIO_ACCOUNT_SID"
 TWILIO_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
@@ -137,6 +139,8 @@ class Settings:
     provider_timeout_seconds: float = 10.0  # one send to Twilio or Telegram; past it the send fails, retryable
     max_turns_in_flight: int = 64  # turns processed at once by one Rasa process; beyond, a polite "busy" answer
     sender_rate: int = 20  # messages per minute from one sender; beyond, one polite answer, then silence
+    inbox_lease_seconds: float = 30.0  # a message whose turn has not renewed its lease for this long is run again
+    inbox_retry_seconds: float = 10.0  # how often each Rasa process looks for such messages
     twilio_account_sid: str = ""
     twilio_auth_token: Secret = Secret("")  # also the key that signs Twilio's webhooks
     twilio_whatsapp_from: str = ""  # "whatsapp:+57..." sender; empty: WhatsApp is off
@@ -208,6 +212,8 @@ class Settings:
             provider_timeout_seconds=float(env.get(LUZ_PROVIDER_TIMEOUT_SECONDS) or cls.provider_timeout_seconds),
             max_turns_in_flight=int(env.get(LUZ_MAX_TURNS_IN_FLIGHT) or cls.max_turns_in_flight),
             sender_rate=int(env.get(LUZ_SENDER_RATE) or cls.sender_rate),
+            inbox_lease_seconds=float(env.get(LUZ_INBOX_LEASE_SECONDS) or cls.inbox_lease_seconds),
+            inbox_retry_seconds=float(env.get(LUZ_INBOX_RETRY_SECONDS) or cls.inbox_retry_seconds),
             twilio_account_sid=env.get(TWILIO_ACCOUNT_SID, ""),
             twilio_auth_token=Secret(env.get(TWILIO_AUTH_TOKEN, "")),
             twilio_whatsapp_from=env.get(TWILIO_WHATSAPP_FROM, ""),

@@ -1,13 +1,14 @@
-"""What channels remember in the records database: messages seen, menus shown, deliveries.
+"""What channels remember in the records database: messages received until answered, menus shown, deliveries.
 
 All calls are synchronous SQLAlchemy work meant to run in a worker thread
 (``asyncio.to_thread``) from the channels' async handlers.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+import datetime as dt
+from typing import Any, Dict, List, Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import models as m
@@ -22,12 +23,61 @@ def _engine():
 
 def first_time(channel: str, provider_id: str, sender: str) -> bool:
     """Records a provider message id; False when it was already seen (a retry or a duplicate)."""
+    return accept(channel, provider_id, sender, None, dt.timedelta(0)) is not None
+
+
+def accept(channel: str, provider_id: str, sender: str, payload: Optional[Dict[str, Any]],
+           lease: dt.timedelta) -> Optional[int]:
+    """Keeps a verified message with this process's lease on it; None when its id was already seen.
+
+    Without a payload the message cannot be run again and counts as handled at once."""
+    now = m.utcnow()
+    row = m.InboundMessage(channel=channel, provider_id=provider_id, sender=sender, payload=payload, received_at=now,
+                           claimed_until=now + lease if payload is not None else None,
+                           done_at=None if payload is not None else now, outcome=None if payload is not None else "answered")
     try:
         with session_scope(_engine()) as session:
-            session.add(m.InboundMessage(channel=channel, provider_id=provider_id, sender=sender))
-        return True
+            session.add(row)
+            session.flush()
+            return row.id
     except IntegrityError:
-        return False
+        return None
+
+
+def renew(message_id: int, lease: dt.timedelta) -> None:
+    """Keeps the lease of a turn still running (a slow action), so nobody else runs it meanwhile."""
+    with session_scope(_engine()) as session:
+        session.execute(update(m.InboundMessage).where(m.InboundMessage.id == message_id, m.InboundMessage.done_at.is_(None))
+                        .values(claimed_until=m.utcnow() + lease))
+
+
+def done(message_id: int, outcome: str = "answered") -> None:
+    with session_scope(_engine()) as session:
+        session.execute(update(m.InboundMessage).where(m.InboundMessage.id == message_id)
+                        .values(done_at=m.utcnow(), outcome=outcome, claimed_until=None))
+
+
+def claim_orphans(channel: str, lease: dt.timedelta, max_attempts: int, limit: int = 20) -> Tuple[List[Tuple[int, Dict]], List[int]]:
+    """The channel's messages whose turn was lost with its process (lease over, not answered), claimed for
+    this process: another one never picks the same (``FOR UPDATE SKIP LOCKED``; SQLite has one writer).
+    Returns (id, payload) to run again, and the ids given up after ``max_attempts`` runs (a poison message)."""
+    now = m.utcnow()
+    with session_scope(_engine()) as session:
+        query = (select(m.InboundMessage).where(
+            m.InboundMessage.channel == channel, m.InboundMessage.done_at.is_(None),
+            m.InboundMessage.claimed_until < now).order_by(m.InboundMessage.id).limit(limit))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        run, given_up = [], []
+        for row in session.execute(query).scalars():
+            if row.attempts >= max_attempts or row.payload is None:
+                row.done_at, row.outcome, row.claimed_until = now, "given_up", None
+                given_up.append(row.id)
+                continue
+            row.attempts += 1
+            row.claimed_until = now + lease
+            run.append((row.id, dict(row.payload)))
+        return run, given_up
 
 
 def remember_menu(conversation_id: str, options: List[Tuple[str, str]]) -> None:

@@ -27,7 +27,7 @@ from bot.phones import to_e164
 from bot.settings import get_settings
 from channels import outbound
 from channels.conversation import Inbound, OnNewMessage, handle_turn
-from channels.guard import Malformed, Received, guard
+from channels.guard import Malformed, Received, guard, watch_orphans
 from channels.providers import provider_for
 from channels.providers.telegram import TelegramProvider
 from channels.render import Outgoing
@@ -85,8 +85,15 @@ class TelegramInput(InputChannel):
         return hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), self.secret)
 
     async def parse(self, request: Request) -> Optional[Received]:
+        return await self.replay(self.payload(request))
+
+    def payload(self, request: Request) -> Dict[str, Any]:
+        body = request.json
+        return body if isinstance(body, dict) else {"not_an_update": body}
+
+    async def replay(self, payload: Dict[str, Any]) -> Optional[Received]:
         try:
-            update = Update.de_json(request.json, await self.provider.bot())
+            update = Update.de_json(payload, await self.provider.bot())
         except Exception as error:  # noqa: BLE001 - a malformed body is the sender's problem, not a crash
             raise Malformed("malformed update") from error
         if update is None:
@@ -159,4 +166,5 @@ class TelegramInput(InputChannel):
         async def receive(request: Request):
             return await guard(self, request, on_new_message)
 
+        watch_orphans(hook, self, on_new_message)
         return hook

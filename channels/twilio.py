@@ -24,7 +24,7 @@ from bot.phones import to_e164
 from bot.settings import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_SMS_FROM, TWILIO_WHATSAPP_FROM, get_settings
 from channels import inbox, outbound
 from channels.conversation import IMAGE_PLACEHOLDER, Inbound, OnNewMessage, handle_turn
-from channels.guard import Malformed, Received, guard
+from channels.guard import Malformed, Received, guard, watch_orphans
 from channels.providers import provider_for
 from channels.providers.twilio import TwilioProvider
 from channels.render import Outgoing
@@ -91,7 +91,12 @@ class TwilioInput(InputChannel):
         return self.validator.validate(url, form_of(request), request.headers.get("X-Twilio-Signature", ""))
 
     async def parse(self, request: Request) -> Received:
-        form = form_of(request)
+        return await self.replay(form_of(request))
+
+    def payload(self, request: Request) -> Dict[str, Any]:
+        return dict(form_of(request))
+
+    async def replay(self, form: Dict[str, Any]) -> Received:
         phone = to_e164(form.get("From", ""), get_settings().default_region)
         sid = form.get("MessageSid") or form.get("SmsMessageSid")
         if not phone or not sid:
@@ -146,6 +151,8 @@ class TwilioInput(InputChannel):
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request):
             return await guard(self, request, on_new_message)
+
+        watch_orphans(hook, self, on_new_message)
 
         @hook.route("/status", methods=["POST"])
         async def status(request: Request):

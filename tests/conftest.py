@@ -89,7 +89,7 @@ def engine(database_url) -> Engine:
 
 
 @pytest.fixture()
-def use_database(database_url, monkeypatch) -> str:
+def use_database(database_url, monkeypatch) -> Iterator[str]:
     """Points the process's settings (read by the actions) at the test database."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     get_settings.cache_clear()

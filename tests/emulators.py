@@ -126,7 +126,7 @@ class TwilioEmulator(Emulator):
         @self.app.post("/2010-04-01/Accounts/{account_sid}/Messages.json", status_code=201)
         async def create_message(account_sid: str, request: Request):
             form = await request.form()
-            planned = self.failures.get(form.get("To"))
+            planned = self.failures.get(str(form.get("To")))
             if planned:
                 status = planned.pop(0)
                 return JSONResponse({"code": 20500 if status >= 500 else 21211, "status": status,
