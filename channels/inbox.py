@@ -6,6 +6,8 @@ All calls are synchronous SQLAlchemy work meant to run in a worker thread
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import select, update
@@ -21,6 +23,11 @@ def _engine():
     return engine_for(get_settings().database_url)
 
 
+def holder() -> str:
+    """Who holds a message's lease ("host:pid"), for the operator and the fault tests."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def first_time(channel: str, provider_id: str, sender: str) -> bool:
     """Records a provider message id; False when it was already seen (a retry or a duplicate)."""
     return accept(channel, provider_id, sender, None, dt.timedelta(0)) is not None
@@ -34,6 +41,7 @@ def accept(channel: str, provider_id: str, sender: str, payload: Optional[Dict[s
     now = m.utcnow()
     row = m.InboundMessage(channel=channel, provider_id=provider_id, sender=sender, payload=payload, received_at=now,
                            claimed_until=now + lease if payload is not None else None,
+                           claimed_by=holder() if payload is not None else None,
                            done_at=None if payload is not None else now, outcome=None if payload is not None else "answered")
     try:
         with session_scope(_engine()) as session:
@@ -75,7 +83,7 @@ def claim_orphans(channel: str, lease: dt.timedelta, max_attempts: int, limit: i
                 given_up.append(row.id)
                 continue
             row.attempts += 1
-            row.claimed_until = now + lease
+            row.claimed_until, row.claimed_by = now + lease, holder()
             run.append((row.id, dict(row.payload)))
         return run, given_up
 

@@ -441,6 +441,7 @@ class InboundMessage(Base):
     received_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
     payload: Mapped[Optional[Any]] = Column(JSON)  # the verified request, to run the turn again
     claimed_until: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # a process is on it until then
+    claimed_by: Mapped[Optional[str]] = Column(String(80))  # "host:pid" of the process running its turn
     attempts: Mapped[int] = Column(Integer, nullable=False, default=1)
     done_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
     outcome: Mapped[Optional[str]] = Column(String(20))  # answered, given_up

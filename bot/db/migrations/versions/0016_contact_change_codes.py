@@ -40,6 +40,7 @@ def upgrade() -> None:
     with op.batch_alter_table('inbound_messages') as batch:
         batch.add_column(sa.Column('payload', sa.JSON(), nullable=True))
         batch.add_column(sa.Column('claimed_until', UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('claimed_by', sa.String(80), nullable=True))
         batch.add_column(sa.Column('attempts', sa.Integer(), nullable=False, server_default='1'))
         batch.add_column(sa.Column('done_at', UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('outcome', sa.String(20), nullable=True))
@@ -51,7 +52,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_inbound_messages_pending', table_name='inbound_messages')
     with op.batch_alter_table('inbound_messages') as batch:
-        for column in ('outcome', 'done_at', 'attempts', 'claimed_until', 'payload'):
+        for column in ('outcome', 'done_at', 'attempts', 'claimed_by', 'claimed_until', 'payload'):
             batch.drop_column(column)
     op.drop_index('ix_contact_change_codes_conversation', table_name='contact_change_codes')
     op.drop_table('contact_change_codes')
