@@ -19,8 +19,8 @@ import time
 import uuid
 
 import httpx
-import psycopg2
 import psutil
+import psycopg2
 import pytest
 from sqlalchemy import text
 
