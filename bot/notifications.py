@@ -127,6 +127,49 @@ def _queued(notification: Optional[m.Notification]) -> int:
     return int(notification is not None and notification.status == m.NotificationStatus.queued)
 
 
+def phone_to_call(customer: m.Customer) -> Optional[str]:
+    """The number to call a customer on: a mobile first, a landline otherwise (a call reaches both)."""
+    numbers = sorted(customer.phones, key=lambda phone: not phone.is_mobile)
+    return numbers[0].number if numbers else None
+
+
+def call_electro_dependent(session: Session, *, kind: str, dedupe_key: str, account: m.Account, notice: str,
+                           settings: Settings, now: dt.datetime, urgent: bool, outage: m.Outage,
+                           expires_at: Optional[dt.datetime] = None) -> int:
+    """A phone call, besides the text, to a customer whose home has medical equipment that needs power (planned
+    work, a long outage): a message may go unread, a call is heard. Said by the phone line (``channel`` "voice")."""
+    customer = account.customer
+    phone = phone_to_call(customer)
+    if not customer.electro_dependent or phone is None:
+        return 0
+    body = (f"Hola {_first_name(customer)}, te llama Luz, de Energía del Valle, porque en tu hogar hay equipos médicos "
+            f"que necesitan energía. {notice} Ten listo tu respaldo de energía o un lugar donde conectar tus equipos.")
+    return _queued(enqueue(
+        session, kind=f"{kind}_call", dedupe_key=dedupe_key, customer=customer, account=account, urgent=urgent,
+        needs_consent=False, settings=settings, now=now, outage=outage, expires_at=expires_at, body=body,
+        target=("voice", phone)))
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def long_outage(outage: m.Outage, settings: Settings, now: dt.datetime) -> bool:
+    """An outage expected to last ``LUZ_VOICE_LONG_OUTAGE_HOURS`` or more from now, or without an estimate."""
+    end = outage.estimated_restoration_at
+    return end is None or end - now >= dt.timedelta(hours=settings.voice_long_outage_hours)
+
+
+def _call_for_long_outage(session: Session, outage: m.Outage, accounts: Sequence[m.Account], settings: Settings,
+                          now: dt.datetime) -> int:
+    if not long_outage(outage, settings, now):
+        return 0
+    notice = f"Hay un corte de energía en {zone_names(outage)}. {_estimate(outage, settings, now)}"
+    return sum(call_electro_dependent(session, kind="outage_started", dedupe_key=f"outage:{outage.id}:call:{account.id}",
+                                      account=account, notice=notice, settings=settings, now=now, urgent=True,
+                                      outage=outage) for account in accounts)
+
+
 def zone_names(outage: m.Outage) -> str:
     names = sorted({area.zone.name for area in outage.areas})
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " y " + names[-1]
@@ -169,7 +212,7 @@ def outage_started(session: Session, outage: m.Outage, settings: Settings, now: 
             body=(f"Energía del Valle: hay un corte de energía en {zone_names(outage)} ({outage.cause}). {when} "
                   "No necesitas reportarlo; te avisaremos cuando regrese."),
             variables={"1": _first_name(account.customer), "2": zone_names(outage), "3": when}))
-    return count
+    return count + _call_for_long_outage(session, outage, accounts, settings, now)
 
 
 def _estimate(outage: m.Outage, settings: Settings, now: dt.datetime) -> str:
@@ -194,7 +237,7 @@ def outage_updated(session: Session, outage: m.Outage, settings: Settings, now: 
             customer=told.customer, account=told.account, urgent=True, needs_consent=False, settings=settings, now=now,
             outage=outage, body=f"Actualización del corte en {zone_names(outage)}: {_estimate(outage, settings, now)} Disculpa las molestias.",
             variables={"1": zone_names(outage), "2": _estimate(outage, settings, now)}))
-    return count
+    return count + _call_for_long_outage(session, outage, affected_accounts(session, outage), settings, now)
 
 
 def outage_restored(session: Session, outage: m.Outage, settings: Settings, now: Optional[dt.datetime] = None) -> int:
@@ -229,6 +272,10 @@ def planned_notice(session: Session, outage: m.Outage, hours_before: int, settin
             customer=account.customer, account=account, urgent=hours_before <= 2, settings=settings, now=now,
             outage=outage, expires_at=outage.starts_at, body=body,
             variables={"1": zone_names(outage), "2": moment(outage.starts_at, settings.timezone, today)}))
+        count += call_electro_dependent(
+            session, kind=f"planned_{hours_before}h", dedupe_key=f"planned:{outage.id}:{hours_before}h:call:{account.id}",
+            account=account, notice=_sentence(body.removeprefix("Aviso de Energía del Valle: ")), settings=settings,
+            now=now, urgent=hours_before <= 2, outage=outage, expires_at=outage.starts_at)
     return count
 
 

@@ -48,7 +48,8 @@ async def reply(target: Provider, conversation_id: str, messages: List[Dict],
     profile = target.profile
     outgoing, options = render(messages, limit=profile.limit, keyboards=profile.keyboards,
                                media=profile.media, gsm7=profile.gsm7)
-    await asyncio.to_thread(inbox.remember_menu, conversation_id, [] if profile.keyboards else options)
+    if profile.menus:
+        await asyncio.to_thread(inbox.remember_menu, conversation_id, [] if profile.keyboards else options)
     return await send(target, conversation_id, outgoing, template) if outgoing else []
 
 

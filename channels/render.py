@@ -43,6 +43,7 @@ class ChannelProfile:
     keyboards: bool
     media: bool
     gsm7: bool = False
+    menus: bool = True  # options are remembered on the address, so a reply "1" maps back (not for phone calls)
 
 
 @dataclass

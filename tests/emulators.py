@@ -114,14 +114,36 @@ class Emulator:
         with self._lock:
             return [item for item in self.received if predicate(item)]
 
+    def calls_to(self, phone: str) -> List[Dict]:
+        """The calls placed to ``phone`` (Twilio emulator)."""
+        with self._lock:
+            return [call for call in getattr(self, "calls", []) if call["to"] == phone]
+
 
 class TwilioEmulator(Emulator):
-    """POST /2010-04-01/Accounts/{sid}/Messages.json, as Twilio answers it (201 + message JSON)."""
+    """POST /2010-04-01/Accounts/{sid}/Messages.json and .../Calls.json, as Twilio answers them (201 + JSON).
+
+    Messages are recorded in ``received``; calls apart, in ``calls`` (with the TwiML the call would play)."""
 
     def __init__(self) -> None:
         super().__init__()
         counter = itertools.count(1)
+        call_counter = itertools.count(1)
         self.failures: Dict[str, List[int]] = {}  # "To" -> HTTP statuses to answer first (e.g. [500])
+        self.calls: List[Dict] = []
+
+        @self.app.post("/2010-04-01/Accounts/{account_sid}/Calls.json", status_code=201)
+        async def create_call(account_sid: str, request: Request):
+            form = await request.form()
+            sid = f"CA{next(call_counter):032d}"
+            call = {"sid": sid, "account_sid": account_sid, "to": form.get("To"), "from": form.get("From"),
+                    "twiml": form.get("Twiml"), "url": form.get("Url"), "status_callback": form.get("StatusCallback"),
+                    "status_callback_event": form.getlist("StatusCallbackEvent")}
+            with self._lock:
+                self.calls.append(call)
+            return {"sid": sid, "account_sid": account_sid, "to": call["to"], "from": call["from"], "status": "queued",
+                    "direction": "outbound-api", "api_version": "2010-04-01", "date_created": None,
+                    "uri": f"/2010-04-01/Accounts/{account_sid}/Calls/{sid}.json"}
 
         @self.app.post("/2010-04-01/Accounts/{account_sid}/Messages.json", status_code=201)
         async def create_message(account_sid: str, request: Request):

@@ -23,6 +23,7 @@ MODEL = PROJECT_ROOT / "models" / "luz.tar.gz"
 TWILIO_SID, TWILIO_TOKEN = "AC" + "1" * 32, "test-auth-token"
 TELEGRAM_TOKEN, TELEGRAM_SECRET = "123456:TEST-TOKEN", "test-secret-token"
 WHATSAPP_FROM, SMS_FROM = "whatsapp:+14155238886", "+15005550006"
+VOICE_FROM = "+15005550007"  # Luz's phone line (calls placed to customers come from it)
 
 
 def start_product(env: dict, tmp: Path) -> subprocess.Popen:
@@ -71,6 +72,7 @@ def product_environment(tmp: Path, twilio_url: str, telegram_url: str) -> dict:
         "PYTHONPATH": str(PROJECT_ROOT),
         "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM, "TWILIO_SMS_FROM": SMS_FROM, "TWILIO_API_BASE_URL": twilio_url,
+        "TWILIO_VOICE_FROM": VOICE_FROM,
         "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
         "TELEGRAM_API_BASE_URL": telegram_url,
         "LUZ_AGENT_HOURS": "00:00-24:00", "LUZ_AGENT_DAYS": "1-7",  # people attend whenever the tests run

@@ -725,3 +725,43 @@ class InteractionEvent(Base):
     ticket: Mapped[Optional[str]] = Column(String(20))
     category: Mapped[Optional[str]] = Column(String(40))
     text: Mapped[Optional[str]] = Column(String(300))
+
+
+# --- phone line (issue 21) ---
+
+class VoiceCall(Base):
+    """A phone call with Luz, incoming or placed for a notification (its ``provider_id`` is the ``call_sid``).
+
+    ``silences`` and ``unclear`` count the turns in a row with nothing heard or heard with low confidence (two
+    silences end the call); ``last_said`` is the question to repeat when nothing was heard.
+    """
+
+    __tablename__ = "voice_calls"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    call_sid: Mapped[str] = Column(String(64), unique=True, nullable=False)
+    conversation_id: Mapped[str] = Column(String(80), nullable=False, index=True)
+    phone: Mapped[str] = Column(String(40), nullable=False, index=True)
+    direction: Mapped[str] = Column(String(20), nullable=False)  # inbound, outbound
+    status: Mapped[str] = Column(String(20), nullable=False, default="in-progress")  # Twilio's CallStatus at the end
+    silences: Mapped[int] = Column(Integer, nullable=False, default=0)
+    unclear: Mapped[int] = Column(Integer, nullable=False, default=0)
+    last_said: Mapped[Optional[str]] = Column(Text)
+    outcome: Mapped[Optional[str]] = Column(String(20))  # transferred, callback, silence, goodbye
+    transferred_to: Mapped[Optional[str]] = Column(String(40))
+    started_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    ended_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+
+
+class VoiceTurn(Base):
+    """One request Twilio made during a call (turn 0 answers the call): processed once, its TwiML kept for a retry."""
+
+    __tablename__ = "voice_turns"
+    __table_args__ = (UniqueConstraint("call_sid", "turn"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    call_sid: Mapped[str] = Column(String(64), nullable=False)
+    turn: Mapped[int] = Column(Integer, nullable=False)
+    heard: Mapped[Optional[str]] = Column(Text)  # what the caller said or keyed, as Luz took it
+    twiml: Mapped[Optional[str]] = Column(Text)  # None while the turn is being answered
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)

@@ -28,7 +28,7 @@ from channels.render import ChannelProfile, Delivery
 log = logging.getLogger(__name__)
 
 Template = Tuple[str, Dict[str, str]]  # an approved WhatsApp template: its content SID and variables
-CHANNELS = ("whatsapp", "sms", "telegram")
+CHANNELS = ("whatsapp", "sms", "telegram", "voice")
 
 
 class Message(TypedDict, total=False):
@@ -87,11 +87,15 @@ class Provider(ABC):
 
 
 def provider_for(channel: str, settings: Settings) -> Optional[Provider]:
-    """The provider of ``channel`` ("whatsapp", "sms", "telegram"), configured or not; None for another name."""
+    """The provider of ``channel`` ("whatsapp", "sms", "telegram", "voice": calls), configured or not; None otherwise."""
     if channel in ("whatsapp", "sms"):
         from channels.providers.twilio import SmsProvider, WhatsAppProvider
 
         return (WhatsAppProvider if channel == "whatsapp" else SmsProvider).from_settings(settings)
+    if channel == "voice":
+        from channels.providers.voice import VoiceProvider
+
+        return VoiceProvider.from_settings(settings)
     if channel == "telegram":
         from channels.providers.telegram import TelegramProvider
 

@@ -23,7 +23,7 @@ from bot.db.engine import engine_for, session_scope
 from bot.settings import get_settings
 from bot.web.api import create_key
 from tests.emulators import serving
-from tests.product import SMS_FROM, TELEGRAM_SECRET, TELEGRAM_TOKEN, TWILIO_SID, TWILIO_TOKEN, WHATSAPP_FROM
+from tests.product import SMS_FROM, TELEGRAM_SECRET, TELEGRAM_TOKEN, TWILIO_SID, TWILIO_TOKEN, VOICE_FROM, WHATSAPP_FROM
 
 _numbers = itertools.count(1)
 
@@ -107,7 +107,8 @@ def service(use_database, monkeypatch, twilio_api, telegram_api):
     """The web service app, started (lifespan: the scheduler runs), with an API key."""
     env = {
         "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
-        "TWILIO_SMS_FROM": SMS_FROM, "TWILIO_API_BASE_URL": twilio_api.url, "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+        "TWILIO_SMS_FROM": SMS_FROM, "TWILIO_API_BASE_URL": twilio_api.url, "TWILIO_VOICE_FROM": VOICE_FROM,
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET, "TELEGRAM_API_BASE_URL": telegram_api.url,
         "LUZ_QUIET_HOURS": "00:00-00:00", "LUZ_WHATSAPP_TEMPLATES": "outage_update=HXupdate0000000000000000000000000",
     }

@@ -1,0 +1,127 @@
+"""The phone line's turns in this process, at any hour: a callback out of agent hours, refusals, repeats.
+
+The voice channel's handler is called as Sanic would call it, with a request signed as Twilio signs it; Rasa is
+stood in for where the turn reaches the assistant (the whole calls through the real product: test_voice.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from sqlalchemy import select
+
+from bot import clock
+from bot.db import models as m
+from bot.db.engine import session_scope
+from bot.settings import Settings
+from channels.speech import for_the_ear
+from channels.voice import VoiceInput
+from tests.conftest import BOGOTA
+from tests.product import TWILIO_SID, TWILIO_TOKEN, VOICE_FROM
+from tests.twiml import assert_speakable, heard, signed_request
+
+PUBLIC = "https://luz.example.co"
+_sids = itertools.count(1)
+
+
+@pytest.fixture()
+def line(use_database) -> VoiceInput:
+    return VoiceInput(Settings.from_environ({
+        "DATABASE_URL": use_database, "PUBLIC_BASE_URL": PUBLIC, "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_VOICE_FROM": VOICE_FROM,
+        "LUZ_AGENT_HOURS": "07:00-19:00", "LUZ_AGENT_DAYS": "1-6", "LUZ_AGENT_PHONE": "601 555 0100"}))
+
+
+async def never_reached(message):  # the turns of these tests never reach the assistant
+    raise AssertionError(f"the assistant was asked: {message.text}")
+
+
+_callers = itertools.count(0)
+
+
+def caller_with_one_supply(engine) -> str:
+    """A customer's phone with one supply, another one for each test (each has its own callbacks)."""
+    from bot import records
+
+    with session_scope(engine) as session:
+        phones = session.execute(select(m.Phone.number).where(m.Phone.number.notlike("+57300123450%"))
+                                 .order_by(m.Phone.id)).scalars()
+        found = (p for p in phones if len(records.accounts_for_phone(session, p)) == 1)
+        for _ in range(next(_callers)):
+            next(found)
+        return next(found)
+
+
+async def post(line: VoiceInput, sid: str, phone: str, turn: int, signature=None, **extra):
+    path = "/webhooks/voice/webhook" if turn == 0 else f"/webhooks/voice/gather?turn={turn}"
+    form = {"CallSid": sid, "AccountSid": TWILIO_SID, "From": phone, "To": VOICE_FROM, "Direction": "inbound", **extra}
+    return await line.respond(signed_request(PUBLIC, TWILIO_TOKEN, path, form, signature), never_reached, turn)
+
+
+async def test_out_of_agent_hours_zero_registers_a_callback_in_the_consoles_queue(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CA{next(_sids):032d}"
+    with clock.travel_to(dt.datetime(2026, 11, 18, 21, 30, tzinfo=BOGOTA)):  # Wednesday night
+        await post(line, sid, phone, 0)
+        told = heard(await post(line, sid, phone, 1, Digits="0"))
+    assert told.dial is None and "no hay asesores" in told.text and "te llamemos a este número" in told.text
+    assert "de lunes a sábado de siete de la mañana a siete de la noche" in told.text
+    assert "solicitud S L" in told.text and told.next_turn == 2  # the call goes on with Luz
+    assert_speakable(told)
+    with session_scope(engine) as session:
+        queued = session.execute(select(m.Handoff).where(m.Handoff.conversation_id == f"callback:{phone}")).scalar_one()
+        request = session.execute(select(m.ServiceRequest).where(
+            m.ServiceRequest.kind == "callback", m.ServiceRequest.channel == "voice")
+            .order_by(m.ServiceRequest.id.desc())).scalars().first()
+    assert queued.status == m.HandoffStatus.queued and queued.channel == "voice" and queued.reason == "callback"
+    assert request.ticket in queued.summary and phone in queued.summary and request.details["phone"] == phone
+
+
+async def test_within_agent_hours_zero_is_put_through_to_the_agents_line(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CA{next(_sids):032d}"
+    with clock.travel_to(dt.datetime(2026, 11, 18, 10, 0, tzinfo=BOGOTA)):
+        await post(line, sid, phone, 0)
+        told = heard(await post(line, sid, phone, 1, SpeechResult="con un asesor por favor", Confidence="0.9"))
+    assert told.dial == "+576015550100" and told.says[0].startswith("Te comunico con un asesor")
+
+
+async def test_a_hidden_number_out_of_hours_is_asked_to_call_again(line):
+    sid = f"CA{next(_sids):032d}"
+    with clock.travel_to(dt.datetime(2026, 11, 22, 9, 0, tzinfo=BOGOTA)):  # Sunday
+        await post(line, sid, "anonymous", 0)
+        told = heard(await post(line, sid, "anonymous", 1, Digits="0"))
+    assert "no puedo devolverte la llamada" in told.text and told.dial is None
+
+
+async def test_unsigned_or_wrongly_signed_turns_are_refused(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CA{next(_sids):032d}"
+    assert (await post(line, sid, phone, 0, signature="")).status == 403
+    assert (await post(line, sid, phone, 0, signature="forged")).status == 403
+    with session_scope(engine) as session:
+        assert session.execute(select(m.VoiceCall).where(m.VoiceCall.call_sid == sid)).first() is None
+
+
+async def test_a_repeated_turn_gets_the_first_answer_and_is_processed_once(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CA{next(_sids):032d}"
+    with clock.travel_to(dt.datetime(2026, 11, 21, 20, 0, tzinfo=BOGOTA)):  # Saturday evening: a callback
+        first = await post(line, sid, phone, 1, Digits="0")
+        again = await post(line, sid, phone, 1, Digits="0")
+        later = heard(await post(line, f"CA{next(_sids):032d}", phone, 1, Digits="0"))  # another call, same wish
+    assert first.body == again.body
+    with session_scope(engine) as session:
+        [queued] = session.execute(select(m.Handoff).where(m.Handoff.conversation_id == f"callback:{phone}")).scalars()
+        [request] = session.execute(select(m.ServiceRequest).where(m.ServiceRequest.ticket.in_(
+            queued.summary.replace("(", " ").replace(")", " ").split()))).scalars()
+    assert f"es la solicitud {for_the_ear(request.ticket)}." in later.text  # the first request stands
+
+
+async def test_silence_is_met_with_the_question_again_then_a_polite_goodbye(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CA{next(_sids):032d}"
+    await post(line, sid, phone, 0)
+    first = heard(await post(line, sid, phone, 1))
+    assert first.says == ["¿Sigues ahí? No te escuché.", "¿En qué te ayudo?"]
+    second = heard(await post(line, sid, phone, 2))
+    assert second.hangup and "Hasta pronto" in second.text
+    with session_scope(engine) as session:
+        call = session.execute(select(m.VoiceCall).where(m.VoiceCall.call_sid == sid)).scalar_one()
+    assert call.outcome == "silence" and call.silences == 2
