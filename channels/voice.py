@@ -257,6 +257,23 @@ class VoiceInput(InputChannel):
         except Exception:  # noqa: BLE001 - the call goes on; the log says why the text did not go
             log.exception("could not text the links of a call to %s", phone)
 
+    async def call_status(self, request: Request) -> HTTPResponse:
+        """How a call ended; for a call Luz placed, its notice is delivered (answered) or failed (busy, no answer)."""
+        if not self.configured:
+            return response.text("channel not configured", status=503)
+        if not self.verify(request):
+            return response.text(self.refusal, status=403)
+        form = form_of(request)
+        sid, state = form.get("CallSid"), form.get("CallStatus")
+        if not sid or not state:
+            return response.text("missing CallSid or CallStatus", status=400)
+        await asyncio.to_thread(calls.ended, self.settings, sid, state)
+        if state in ("completed", "busy", "no-answer", "failed", "canceled"):
+            delivery = "delivered" if state == "completed" else "failed"
+            await asyncio.to_thread(inbox.update_delivery, sid, delivery,
+                                    form.get("ErrorCode") or (None if state == "completed" else state))
+        return response.text("", status=204)
+
     # --- the webhooks -----------------------------------------------------------------------------
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
@@ -280,19 +297,6 @@ class VoiceInput(InputChannel):
 
         @hook.route("/status", methods=["POST"])
         async def status(request: Request):
-            if not self.configured:
-                return response.text("channel not configured", status=503)
-            if not self.verify(request):
-                return response.text(self.refusal, status=403)
-            form = form_of(request)
-            sid, state = form.get("CallSid"), form.get("CallStatus")
-            if not sid or not state:
-                return response.text("missing CallSid or CallStatus", status=400)
-            await asyncio.to_thread(calls.ended, self.settings, sid, state)
-            if state in ("completed", "busy", "no-answer", "failed", "canceled"):
-                delivery = "delivered" if state == "completed" else "failed"
-                await asyncio.to_thread(inbox.update_delivery, sid, delivery, form.get("ErrorCode") or (
-                    None if state == "completed" else state))
-            return response.text("", status=204)
+            return await self.call_status(request)
 
         return hook

@@ -60,7 +60,7 @@ async def post(line: VoiceInput, sid: str, phone: str, turn: int, signature=None
 
 
 async def test_out_of_agent_hours_zero_registers_a_callback_in_the_consoles_queue(line, engine):
-    phone, sid = caller_with_one_supply(engine), f"CA{next(_sids):032d}"
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
     with clock.travel_to(dt.datetime(2026, 11, 18, 21, 30, tzinfo=BOGOTA)):  # Wednesday night
         await post(line, sid, phone, 0)
         told = heard(await post(line, sid, phone, 1, Digits="0"))
@@ -78,7 +78,7 @@ async def test_out_of_agent_hours_zero_registers_a_callback_in_the_consoles_queu
 
 
 async def test_within_agent_hours_zero_is_put_through_to_the_agents_line(line, engine):
-    phone, sid = caller_with_one_supply(engine), f"CA{next(_sids):032d}"
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
     with clock.travel_to(dt.datetime(2026, 11, 18, 10, 0, tzinfo=BOGOTA)):
         await post(line, sid, phone, 0)
         told = heard(await post(line, sid, phone, 1, SpeechResult="con un asesor por favor", Confidence="0.9"))
@@ -86,7 +86,7 @@ async def test_within_agent_hours_zero_is_put_through_to_the_agents_line(line, e
 
 
 async def test_a_hidden_number_out_of_hours_is_asked_to_call_again(line):
-    sid = f"CA{next(_sids):032d}"
+    sid = f"CAturns{next(_sids):027d}"
     with clock.travel_to(dt.datetime(2026, 11, 22, 9, 0, tzinfo=BOGOTA)):  # Sunday
         await post(line, sid, "anonymous", 0)
         told = heard(await post(line, sid, "anonymous", 1, Digits="0"))
@@ -94,7 +94,7 @@ async def test_a_hidden_number_out_of_hours_is_asked_to_call_again(line):
 
 
 async def test_unsigned_or_wrongly_signed_turns_are_refused(line, engine):
-    phone, sid = caller_with_one_supply(engine), f"CA{next(_sids):032d}"
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
     assert (await post(line, sid, phone, 0, signature="")).status == 403
     assert (await post(line, sid, phone, 0, signature="forged")).status == 403
     with session_scope(engine) as session:
@@ -102,11 +102,11 @@ async def test_unsigned_or_wrongly_signed_turns_are_refused(line, engine):
 
 
 async def test_a_repeated_turn_gets_the_first_answer_and_is_processed_once(line, engine):
-    phone, sid = caller_with_one_supply(engine), f"CA{next(_sids):032d}"
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
     with clock.travel_to(dt.datetime(2026, 11, 21, 20, 0, tzinfo=BOGOTA)):  # Saturday evening: a callback
         first = await post(line, sid, phone, 1, Digits="0")
         again = await post(line, sid, phone, 1, Digits="0")
-        later = heard(await post(line, f"CA{next(_sids):032d}", phone, 1, Digits="0"))  # another call, same wish
+        later = heard(await post(line, f"CAturns{next(_sids):027d}", phone, 1, Digits="0"))  # another call, same wish
     assert first.body == again.body
     with session_scope(engine) as session:
         [queued] = session.execute(select(m.Handoff).where(m.Handoff.conversation_id == f"callback:{phone}")).scalars()
@@ -116,7 +116,7 @@ async def test_a_repeated_turn_gets_the_first_answer_and_is_processed_once(line,
 
 
 async def test_silence_is_met_with_the_question_again_then_a_polite_goodbye(line, engine):
-    phone, sid = caller_with_one_supply(engine), f"CA{next(_sids):032d}"
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
     await post(line, sid, phone, 0)
     first = heard(await post(line, sid, phone, 1))
     assert first.says == ["¿Sigues ahí? No te escuché.", "¿En qué te ayudo?"]
