@@ -111,9 +111,18 @@ def position_of(session: Session, handoff: m.Handoff) -> int:
     return next((index + 1 for index, item in enumerate(queue) if item.id == handoff.id), 0)
 
 
+def agents_available(session: Session, now: dt.datetime) -> int:
+    """Agents who chose to receive conversations (presence online) and whose console is open."""
+    return session.execute(
+        select(func.count(m.Agent.id)).where(m.Agent.active.is_(True), m.Agent.presence == "online",
+                                             m.Agent.last_seen_at >= now - ONLINE_WINDOW)
+    ).scalar_one()
+
+
 def wait_minutes(session: Session, position: int, settings: Settings, now: dt.datetime) -> int:
-    """Position times the average handling time, shared among the agents online."""
-    agents = max(1, agents_online(session, now))
+    """Position times the average handling time, shared among the available agents (those signed in when
+    nobody chose to be available: they take conversations from the queue by hand)."""
+    agents = max(1, agents_available(session, now) or agents_online(session, now))
     return max(1, math.ceil(position * settings.handle_minutes / agents))
 
 
@@ -190,17 +199,20 @@ def grown_positions(session: Session, settings: Settings, now: Optional[dt.datet
 def take(session: Session, handoff_id: int, agent: m.Agent, now: Optional[dt.datetime] = None) -> bool:
     """Assigns a waiting conversation to an agent; False when someone else was first."""
     now = now or m.utcnow()
+    first = session.execute(select(m.Handoff.taken_at).where(m.Handoff.id == handoff_id)).scalar() is None
     result = session.execute(
         update(m.Handoff).where(m.Handoff.id == handoff_id, m.Handoff.status == m.HandoffStatus.queued)
-        .values(status=m.HandoffStatus.assigned, agent_id=agent.id, taken_at=now)
+        .values(status=m.HandoffStatus.assigned, agent_id=agent.id, taken_at=func.coalesce(m.Handoff.taken_at, now),
+                assigned_at=now, awaiting_since=now, desk_status="open", snoozed_until=None)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
     taken = session.get(m.Handoff, handoff_id)
     session.refresh(taken)
-    events.record(session, "handoff_taken", at=now, channel=taken.channel, conversation_id=taken.conversation_id,
-                  agent_id=agent.id, latency_ms=_ms(now - taken.created_at))
+    if first:  # a conversation given back to the queue and taken again is one wait, counted once
+        events.record(session, "handoff_taken", at=now, channel=taken.channel, conversation_id=taken.conversation_id,
+                      agent_id=agent.id, latency_ms=_ms(now - taken.created_at))
     return True
 
 
@@ -214,6 +226,12 @@ def add_message(session: Session, handoff: m.Handoff, kind: str, body: str, agen
     message = m.HandoffMessage(handoff_id=handoff.id, kind=kind, body=body, agent_id=agent.id if agent else None,
                                created_at=now)
     session.add(message)
+    if kind == "customer" and handoff.status == m.HandoffStatus.assigned:
+        handoff.awaiting_since = handoff.awaiting_since or now  # the agent owes an answer (bot/assignment.py)
+        if handoff.desk_status in ("pending", "snoozed"):
+            handoff.desk_status, handoff.snoozed_until = "open", None  # the customer wrote: back to the agent
+    if kind == "agent":
+        handoff.awaiting_since = None
     if kind == "agent" and handoff.first_response_at is None:
         handoff.first_response_at = now
         events.record(session, "agent_first_response", at=now, channel=handoff.channel, agent_id=handoff.agent_id,
@@ -223,7 +241,10 @@ def add_message(session: Session, handoff: m.Handoff, kind: str, body: str, agen
 
 
 def transfer(session: Session, handoff: m.Handoff, from_agent: m.Agent, to_agent: m.Agent) -> None:
-    handoff.agent_id = to_agent.id
+    now = m.utcnow()
+    handoff.previous_agent_id, handoff.agent_id, handoff.assigned_at = handoff.agent_id, to_agent.id, now
+    if handoff.awaiting_since is not None:
+        handoff.awaiting_since = now  # the colleague gets the same time to answer
     add_message(session, handoff, "system", f"{from_agent.full_name} transfirió la conversación a {to_agent.full_name}.")
 
 
@@ -232,6 +253,7 @@ def close(session: Session, handoff: m.Handoff, agent: m.Agent, resolution: str,
     """Ends the handoff and opens its satisfaction survey; the assistant answers again."""
     now = now or m.utcnow()
     handoff.status, handoff.closed_at, handoff.resolution = m.HandoffStatus.closed, now, resolution.strip()[:2000]
+    handoff.desk_status, handoff.awaiting_since, handoff.snoozed_until = "resolved", None, None
     add_message(session, handoff, "system", f"{agent.full_name} cerró la conversación: {handoff.resolution}", now=now)
     events.record(session, "handoff_closed", at=now, channel=handoff.channel, conversation_id=handoff.conversation_id,
                   agent_id=handoff.agent_id)
@@ -245,6 +267,7 @@ def close(session: Session, handoff: m.Handoff, agent: m.Agent, resolution: str,
 def leave(session: Session, handoff: m.Handoff, now: Optional[dt.datetime] = None) -> None:
     """The customer went back to the assistant."""
     handoff.status, handoff.closed_at = m.HandoffStatus.left, now or m.utcnow()
+    handoff.desk_status, handoff.awaiting_since = "resolved", None
     handoff.resolution = handoff.resolution or "El cliente volvió al asistente."
     add_message(session, handoff, "system", "El cliente escribió «salir» y volvió al asistente.")
     if handoff.taken_at is None:  # left before anyone took it: a customer who left the queue
@@ -255,6 +278,7 @@ def leave(session: Session, handoff: m.Handoff, now: Optional[dt.datetime] = Non
 def divert(session: Session, handoff: m.Handoff, now: Optional[dt.datetime] = None) -> None:
     """The customer chose a callback or a case instead of waiting."""
     handoff.status, handoff.closed_at = m.HandoffStatus.diverted, now or m.utcnow()
+    handoff.desk_status, handoff.awaiting_since = "resolved", None
     handoff.resolution = handoff.resolution or "El cliente pidió una llamada o dejar su caso en vez de esperar."
     add_message(session, handoff, "system", "El cliente dejó la fila: pidió una llamada o dejar su caso.")
     events.record(session, "handoff_left", at=handoff.closed_at, channel=handoff.channel,

@@ -55,6 +55,10 @@ LUZ_MAX_TURNS_IN_FLIGHT = "LUZ_MAX_TURNS_IN_FLIGHT"
 LUZ_SENDER_RATE = "LUZ_SENDER_RATE"
 LUZ_INBOX_LEASE_SECONDS = "LUZ_INBOX_LEASE_SECONDS"  # a turn's hold on its message, renewed while it runs
 LUZ_INBOX_RETRY_SECONDS = "LUZ_INBOX_RETRY_SECONDS"  # how often a Rasa process looks for turns lost elsewhere
+# The agent desk (issue 20): how many conversations an agent holds, when one waits too long, when an agent is away.
+LUZ_AGENT_MAX_OPEN = "LUZ_AGENT_MAX_OPEN"
+LUZ_AGENT_ANSWER_MINUTES = "LUZ_AGENT_ANSWER_MINUTES"
+LUZ_AGENT_AWAY_MINUTES = "LUZ_AGENT_AWAY_MINUTES"
 # Providers (channels/): Twilio for WhatsApp and SMS, Telegram's Bot API; *_API_BASE_URL points at emulators in tests.
 TWILIO_ACCOUNT_SID = "TWILIO_ACCOUNT_SID"
 TWILIO_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
@@ -149,6 +153,9 @@ class Settings:
     sender_rate: int = 20  # messages per minute from one sender; beyond, one polite answer, then silence
     inbox_lease_seconds: float = 30.0  # a message whose turn has not renewed its lease for this long is run again
     inbox_retry_seconds: float = 10.0  # how often each Rasa process looks for such messages
+    agent_max_open: int = 3  # open conversations given to one agent at most (an agent's own cap overrides it)
+    agent_answer_minutes: int = 5  # a customer waiting this long for the agent's answer goes to another agent
+    agent_away_minutes: int = 10  # an available agent who does nothing this long becomes away
     twilio_account_sid: str = ""
     twilio_auth_token: Secret = Secret("")  # also the key that signs Twilio's webhooks
     twilio_whatsapp_from: str = ""  # "whatsapp:+57..." sender; empty: WhatsApp is off
@@ -229,6 +236,9 @@ class Settings:
             sender_rate=int(env.get(LUZ_SENDER_RATE) or cls.sender_rate),
             inbox_lease_seconds=float(env.get(LUZ_INBOX_LEASE_SECONDS) or cls.inbox_lease_seconds),
             inbox_retry_seconds=float(env.get(LUZ_INBOX_RETRY_SECONDS) or cls.inbox_retry_seconds),
+            agent_max_open=int(env.get(LUZ_AGENT_MAX_OPEN) or cls.agent_max_open),
+            agent_answer_minutes=int(env.get(LUZ_AGENT_ANSWER_MINUTES) or cls.agent_answer_minutes),
+            agent_away_minutes=int(env.get(LUZ_AGENT_AWAY_MINUTES) or cls.agent_away_minutes),
             twilio_account_sid=env.get(TWILIO_ACCOUNT_SID, ""),
             twilio_auth_token=Secret(env.get(TWILIO_AUTH_TOKEN, "")),
             twilio_whatsapp_from=env.get(TWILIO_WHATSAPP_FROM, ""),

@@ -507,6 +507,12 @@ class Agent(Base):
     # Carried in the console's session cookie and compared on every request: signing out or a new
     # password adds one, which revokes every session the agent had (bot/web/console/auth.py).
     session_epoch: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
+    # --- agent desk (issue 20): presence and round-robin assignment (bot/assignment.py) ---
+    presence: Mapped[str] = Column(String(10), nullable=False, default="offline", server_default="offline")
+    presence_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # when the presence last changed
+    last_active_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # last thing the agent did (not a heartbeat)
+    last_assigned_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # the round robin's turn
+    max_open: Mapped[Optional[int]] = Column(Integer)  # cap of open conversations; None: LUZ_AGENT_MAX_OPEN
 
 
 class HandoffStatus(str, enum.Enum):
@@ -543,11 +549,18 @@ class Handoff(Base):
     first_response_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
     closed_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
     resolution: Mapped[Optional[str]] = Column(Text)
+    # --- agent desk (issue 20): the work state an agent sees, and when the customer waits for an answer ---
+    desk_status: Mapped[str] = Column(String(10), nullable=False, default="open", server_default="open")
+    snoozed_until: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    assigned_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # given to its current agent
+    awaiting_since: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)  # the customer waits for an agent's answer
+    previous_agent_id: Mapped[Optional[int]] = Column(Integer)  # released by this agent: not given back at once
 
     customer: Mapped[Optional[Customer]] = relationship("Customer")
     agent: Mapped[Optional[Agent]] = relationship("Agent")
     messages: Mapped[List[HandoffMessage]] = relationship(
         "HandoffMessage", back_populates="handoff", order_by="HandoffMessage.id")
+    labels: Mapped[List[Label]] = relationship("Label", secondary="handoff_labels", order_by="Label.name")
 
 
 class HandoffMessage(Base):
@@ -564,6 +577,30 @@ class HandoffMessage(Base):
 
     handoff: Mapped[Handoff] = relationship("Handoff", back_populates="messages")
     agent: Mapped[Optional[Agent]] = relationship("Agent")
+
+
+# --- agent desk (issue 20) ---
+DESK_STATUSES = ("open", "pending", "snoozed", "resolved")
+PRESENCES = ("online", "away", "offline")
+SEEDED_LABELS = (("facturación", "#2a4a9a"), ("corte", "#8a4b00"), ("peligro", "#b3261e"), ("reclamo", "#6b3fa0"),
+                 ("prosumidor", "#0b6e4f"))
+
+
+class Label(Base):
+    """A tag agents put on conversations to organise and find them (facturación, corte, peligro...)."""
+
+    __tablename__ = "labels"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    name: Mapped[str] = Column(String(40), unique=True, nullable=False)
+    color: Mapped[str] = Column(String(9), nullable=False, default="#2a4a9a")
+
+
+class HandoffLabel(Base):
+    __tablename__ = "handoff_labels"
+
+    handoff_id: Mapped[int] = Column(ForeignKey("handoffs.id"), primary_key=True)
+    label_id: Mapped[int] = Column(ForeignKey("labels.id"), primary_key=True, index=True)
 
 
 class Survey(Base):

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 RECURRING = {  # id: (job, trigger, trigger arguments)
     "dispatch": ("bot.jobs.tasks:dispatch_notifications", "interval", {"seconds": 5}),
     "queue": ("bot.jobs.tasks:watch_queue", "interval", {"seconds": 5}),
+    "desk": ("bot.jobs.tasks:run_desk", "interval", {"seconds": 2}),
     "bill_reminders": ("bot.jobs.tasks:remind_bills", "cron", {"hour": 9, "minute": 0}),
     "deadlines": ("bot.jobs.tasks:watch_deadlines", "interval", {"minutes": 30}),
     "complaint_surveys": ("bot.jobs.tasks:survey_resolved_complaints", "interval", {"minutes": 5}),

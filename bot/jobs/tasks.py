@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, List, Tuple, TypeVar
 
 from sqlalchemy.orm import Session
 
-from bot import handoff, notifications, restoration
+from bot import assignment, handoff, notifications, restoration
 from bot.db import models as m
 from bot.db.engine import engine_for, in_thread
 from bot.jobs.dispatch import Dispatcher
@@ -106,3 +106,15 @@ async def watch_queue() -> int:
     for channel, conversation_id, message in notices:
         await outbound.deliver(channel, conversation_id, [message])
     return len(notices)
+
+
+async def run_desk() -> int:
+    """The agent desk's pass (``bot/assignment.py``): presence by inactivity, snoozes that ended, conversations
+    left unanswered, then round-robin assignment; each customer given to an agent is greeted by them."""
+    settings = get_settings()
+    done = await _db(lambda session: assignment.sweep(session, settings, m.utcnow()))
+    for item in done.assigned:
+        await outbound.deliver(item.channel, item.conversation_id, [{"text": item.greeting}])
+    if done.released or done.away or done.offline:
+        log.info("desk: released %s, away %s, offline %s", done.released, done.away, done.offline)
+    return len(done.assigned)
