@@ -136,15 +136,17 @@ def waiting_for_answer(session, agent_id: int) -> List[m.Handoff]:
 
 
 def set_presence(session, agent: m.Agent, presence: str, now: dt.datetime, why: str = "") -> List[int]:
-    """The agent's presence; going away or offline releases the conversations whose customer waits (their ids)."""
+    """The agent's presence; leaving «available», or the console, releases the conversations whose customer waits
+    for the agent's answer (their ids)."""
     if presence not in PRESENCE_LABELS:
         raise ValueError(f"unknown presence {presence!r}")
     released: List[int] = []
-    if presence != agent.presence:
+    was = agent.presence
+    if presence != was:
         agent.presence, agent.presence_at = presence, now
     if presence == ONLINE:
         agent.last_active_at = now
-    else:
+    elif was == ONLINE or presence == OFFLINE:  # signing in (offline to away) takes nothing from anyone
         for handoff in waiting_for_answer(session, agent.id):
             release(session, handoff, why or f"{agent.full_name} quedó {PRESENCE_LABELS[presence].lower()}: "
                                               "la conversación vuelve a la fila para otra persona.", now)

@@ -69,6 +69,12 @@ async def deliver_all(name: str, conversation_id: str, messages: List[Dict],
     return await reply(target, conversation_id, messages, template)
 
 
+async def typing(name: str, conversation_id: str) -> bool:
+    """Shows "typing…" to the customer where the channel supports it (Telegram); False elsewhere."""
+    target = provider(name)
+    return await target.typing(conversation_id) if target is not None else False
+
+
 async def close_all() -> None:
     """Closes the providers' HTTP sessions opened by this process (at shutdown)."""
     for name in CHANNELS:

@@ -184,7 +184,7 @@ class TelegramEmulator(Emulator):
                 return {"ok": True, "result": {"id": 999, "is_bot": True, "first_name": "Luz", "username": "luz_bot",
                                                "can_join_groups": False, "can_read_all_group_messages": False,
                                                "supports_inline_queries": False}}
-            if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
+            if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook", "sendChatAction"):
                 return {"ok": True, "result": True}
             if method == "getUpdates":
                 offset = int(data.get("offset") or 0)

@@ -82,6 +82,10 @@ class Provider(ABC):
         """How the address is recorded among the messages sent."""
         return address
 
+    async def typing(self, address: str) -> bool:
+        """Shows the customer that someone is writing, where the channel can (True when shown); never raises."""
+        return False
+
     async def close(self) -> None:  # noqa: B027 - most providers have nothing to close
         """Closes the HTTP session this provider opened (at shutdown)."""
 

@@ -6,15 +6,20 @@ document. The input channel (``channels/telegram.py``) reads updates with the sa
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Optional, Tuple
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.request import HTTPXRequest
 
 from bot.settings import Settings
 from channels.providers import Message, Provider
 from channels.render import TELEGRAM_LIMIT, ChannelProfile, Delivery
+
+log = logging.getLogger(__name__)
 
 
 def chat_of(address: str) -> int:
@@ -67,6 +72,16 @@ class TelegramProvider(Provider):
         else:
             sent = await bot.send_message(chat_id, text, reply_markup=markup)
         return Delivery(f"tg:{chat_id}:{sent.message_id}"), "sent"
+
+    async def typing(self, address: str) -> bool:
+        """``sendChatAction`` "typing": Telegram shows it for five seconds or until the next message."""
+        try:
+            bot = await self.bot()
+            await asyncio.wait_for(bot.send_chat_action(chat_of(address), ChatAction.TYPING), self.timeout)
+            return True
+        except Exception:  # noqa: BLE001 - a typing hint that did not show is not worth an error
+            log.warning("telegram: could not show typing to %s", address, exc_info=True)
+            return False
 
     def failure(self, error: Exception) -> Delivery:
         return Delivery(None, type(error).__name__[:60],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Dict, List
+from typing import Dict, Iterator, List
 
 import pytest
 from sqlalchemy import select
@@ -28,7 +28,7 @@ def travel():
 
 
 @pytest.fixture()
-def team(engine, travel) -> List[int]:
+def team(engine, travel) -> Iterator[List[int]]:
     """Three agents, available, their consoles open; nobody else on; the queue empty."""
     suffix = next(_ids)
     with session_scope(engine) as session:
@@ -40,7 +40,11 @@ def team(engine, travel) -> List[int]:
         for agent in made:
             handoff.touch(session, agent, clock.now())
             assignment.set_presence(session, agent, assignment.ONLINE, clock.now())
-        return [agent.id for agent in made]
+        ids = [agent.id for agent in made]
+    yield ids
+    with session_scope(engine) as session:  # nobody left available for the other tests' queues
+        for agent in session.execute(select(m.Agent).where(m.Agent.presence != "offline")).scalars():
+            agent.presence, agent.last_seen_at = "offline", None
 
 
 def ask(engine, reason: str = "requested") -> int:

@@ -89,9 +89,11 @@ def test_the_timeline_joins_conversations_and_tickets_across_channels(engine, ta
 
 def test_the_whatsapp_window_closes_24_hours_after_the_customer_last_wrote(engine, taken):
     now = clock.now()
+    phone = f"+57314555{next(_ids):04d}"
     with session_scope(engine) as session:
-        item = session.get(m.Handoff, taken[0])
-        session.add(m.InboundMessage(channel="whatsapp", provider_id=f"SMdesk{next(_ids)}", sender="+573001234506",
+        item = m.Handoff(channel="whatsapp", conversation_id=phone)
+        assert not desk.window_open(session, item, now)  # never wrote: only a template may start it
+        session.add(m.InboundMessage(channel="whatsapp", provider_id=f"SMdesk{next(_ids)}", sender=phone,
                                      received_at=now - dt.timedelta(hours=21, minutes=30)))
         session.flush()
         closes = desk.window_closes_at(session, item)

@@ -30,8 +30,9 @@ def signed_out_handler(request: Request, _error: Exception) -> RedirectResponse:
     return RedirectResponse("/console/login", status_code=303)
 
 
-async def signed_in(request: Request, db: Database) -> Optional[Dict]:
-    """The session's agent (id, name, role, username) if still active, else None; notes them as seen."""
+async def signed_in(request: Request, db: Database, active: bool = False) -> Optional[Dict]:
+    """The session's agent (id, name, role, username, presence) if still active, else None; notes them as seen
+    (``active``: as doing something too, which keeps an available agent from turning away, ``bot/assignment.py``)."""
     agent_id = auth.signed_in_id(request)
     if agent_id is None:
         return None
@@ -43,26 +44,36 @@ async def signed_in(request: Request, db: Database) -> Optional[Dict]:
         now = m.utcnow()
         if agent.last_seen_at is None or now - agent.last_seen_at > dt.timedelta(seconds=20):
             queue.touch(session, agent, now)
-        return {"id": agent.id, "name": agent.full_name, "role": agent.role.value, "username": agent.username}
+        if active and (agent.last_active_at is None or now - agent.last_active_at > dt.timedelta(seconds=20)):
+            agent.last_active_at = now
+        return {"id": agent.id, "name": agent.full_name, "role": agent.role.value, "username": agent.username,
+                "presence": agent.presence}
 
     return await db(load)
 
 
 async def page_agent(request: Request, db: Database = Depends(database)) -> Dict:
-    agent = await signed_in(request, db)
+    agent = await signed_in(request, db, active=True)
     if agent is None:
         raise SignedOut()
     return agent
 
 
 async def api_agent(request: Request, db: Database = Depends(database)) -> Dict:
-    agent = await signed_in(request, db)
+    agent = await signed_in(request, db, active=request.method == "POST")
     if agent is None:
         raise HTTPException(status_code=401, detail="Inicia sesión en la consola.")
     return agent
 
 
 async def supervisor(agent: Dict = Depends(page_agent)) -> Dict:
+    if agent["role"] != "supervisor":
+        raise HTTPException(status_code=403, detail="Solo para supervisión.")
+    return agent
+
+
+async def api_supervisor(agent: Dict = Depends(api_agent)) -> Dict:
+    """A supervisor calling the console's JSON or form posts (401 signed out, 403 for an agent)."""
     if agent["role"] != "supervisor":
         raise HTTPException(status_code=403, detail="Solo para supervisión.")
     return agent

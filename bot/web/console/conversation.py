@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import desk, transcript
 from bot import handoff as queue
-from bot import transcript
 from bot.db import models as m
 from bot.settings import Settings
 from bot.web.console import auth
@@ -69,12 +69,22 @@ async def conversation_page(handoff_id: int, request: Request, agent: Dict = Dep
             .order_by(m.Handoff.id)).scalars().all()
         colleagues = session.execute(select(m.Agent).where(m.Agent.active.is_(True), m.Agent.id != agent["id"])
                                      .order_by(m.Agent.full_name)).scalars().all()
+        now = m.utcnow()
+        closes = desk.window_closes_at(session, handoff)
         return {
             "handoff": handoff, "agent_name": handoff.agent.full_name if handoff.agent else None,
             "people": transcript.handoff_lines(earlier),
             "context": customer_context(session, handoff, config.timezone),
             "colleagues": [{"id": a.id, "name": a.full_name} for a in colleagues],
             "last_message_id": max((msg.id for msg in handoff.messages), default=0),
+            "window": {"closes_at": closes.isoformat() if closes and closes.year > 1 else "",
+                       "open": closes is None or now < closes, "text": desk.describe_window(closes, now),
+                       "whatsapp": handoff.channel == "whatsapp"},
+            "labels": [{"name": label.name, "color": label.color, "on": label in handoff.labels}
+                       for label in desk.labels(session)],
+            "desk_status": handoff.desk_status, "desk_status_label": desk.STATUS_LABELS.get(handoff.desk_status, ""),
+            "snoozed_until": handoff.snoozed_until,
+            "timeline": [moment for moment in desk.timeline(session, handoff) if moment.handoff_id != handoff.id],
         }
 
     data = await db(read)
@@ -85,8 +95,15 @@ async def conversation_page(handoff_id: int, request: Request, agent: Dict = Dep
     mine = data["handoff"].agent_id == agent["id"] or agent["role"] == "supervisor"
     return render(request, "conversation.html", {
         "agent": agent, "lines": lines, "understood": understood, "canned": CANNED, "can_act": mine,
-        "deliverable": outbound.can_deliver(data["handoff"].channel), **data,
+        "deliverable": outbound.can_deliver(data["handoff"].channel), "templates": whatsapp_templates(config),
+        "sms": outbound.can_deliver("sms") and not data["handoff"].conversation_id.startswith("tg:"), **data,
     })
+
+
+def whatsapp_templates(config: Settings):
+    from bot.web.console.replies import templates  # replies builds on this module
+
+    return templates(config)
 
 
 @router.get("/api/handoffs/{handoff_id}/messages")
@@ -122,6 +139,8 @@ async def reply(handoff_id: int, request: Request, agent: Dict = Depends(api_age
 
     def record(session: Session) -> Dict:
         handoff = owned(session, handoff_id, agent)
+        if not desk.window_open(session, handoff, m.utcnow()):  # Twilio would refuse it: never sent
+            raise HTTPException(status_code=409, detail=OUTSIDE_WINDOW)
         me = session.get(m.Agent, agent["id"])
         message = queue.add_message(session, handoff, "agent", text, me)
         return {"channel": handoff.channel, "conversation_id": handoff.conversation_id,
@@ -173,6 +192,15 @@ async def close(handoff_id: int, agent: Dict = Depends(api_agent), resolution: s
         "text": queue.SURVEY_TEXT,
         "buttons": [{"title": title, "payload": payload} for title, payload in queue.SURVEY_OPTIONS]}])
     return RedirectResponse("/console?aviso=cerrada", status_code=303)
+
+
+OUTSIDE_WINDOW = ("Pasaron más de 24 h desde el último mensaje del cliente: WhatsApp no admite texto libre. "
+                  "Usa una plantilla aprobada o envía el mensaje por SMS.")
+
+
+def serialised(message: m.HandoffMessage) -> Dict:
+    """A transcript message as the page's script appends it."""
+    return _message(message)
 
 
 def _message(message: m.HandoffMessage) -> Dict:

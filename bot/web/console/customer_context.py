@@ -13,9 +13,8 @@ from bot.formatting import day, moment, money
 from bot.phones import to_e164
 
 
-def customer_context(session: Session, handoff: m.Handoff, timezone: str) -> Dict:
-    now = m.utcnow()
-    today = now.astimezone(ZoneInfo(timezone)).date()
+def accounts_of(session: Session, handoff: m.Handoff) -> List[m.Account]:
+    """The supplies of the conversation's customer: the one named, the phone's, or the customer's."""
     phone = None if handoff.conversation_id.startswith("tg:") else to_e164(handoff.conversation_id)
     accounts: List[m.Account] = []
     if handoff.account_number:
@@ -25,6 +24,14 @@ def customer_context(session: Session, handoff: m.Handoff, timezone: str) -> Dic
         accounts = records.accounts_for_phone(session, phone)
     if not accounts and handoff.customer is not None:
         accounts = list(handoff.customer.accounts)
+    return accounts
+
+
+def customer_context(session: Session, handoff: m.Handoff, timezone: str) -> Dict:
+    now = m.utcnow()
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    phone = None if handoff.conversation_id.startswith("tg:") else to_e164(handoff.conversation_id)
+    accounts = accounts_of(session, handoff)
     customer: Optional[m.Customer] = handoff.customer or (accounts[0].customer if accounts else None)
     return {
         "customer": customer and {

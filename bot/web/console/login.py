@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
+from bot import assignment
 from bot import handoff as queue
 from bot.db import models as m
 from bot.web.console import auth
@@ -42,6 +43,8 @@ async def login(request: Request, username: str = Form(""), password: str = Form
         agent = auth.authenticate(session, username, password)
         if agent is not None:
             queue.touch(session, agent)
+            if agent.presence == assignment.OFFLINE:  # signed in, not yet receiving: they choose «Disponible»
+                assignment.set_presence(session, agent, assignment.AWAY, m.utcnow())
         return agent
 
     agent = await db(check)
@@ -61,6 +64,8 @@ async def logout(request: Request, db: Database = Depends(database)):
             agent = session.get(m.Agent, agent_id)
             if agent is not None and auth.session_is_current(request, agent):
                 agent.last_seen_at = None  # no longer counted as attending the queue
+                assignment.set_presence(session, agent, assignment.OFFLINE, m.utcnow(),
+                                        f"{agent.full_name} cerró sesión: la conversación vuelve a la fila.")
                 auth.revoke_sessions(agent)  # a copy of the cookie (another tab, a stolen one) stops working too
 
         await db(offline)

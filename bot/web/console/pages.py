@@ -17,6 +17,7 @@ from fastapi.responses import Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
 from bot import handoff as queue
+from bot.db.models import utcnow
 from bot.settings import Settings
 from bot.web.console import auth
 
@@ -34,14 +35,15 @@ def console_templates(settings: Settings) -> Jinja2Templates:
                                  priority_labels=queue.PRIORITY_LABELS, reason_labels=queue.REASON_LABELS)
     zone = ZoneInfo(settings.timezone)
     templates.env.filters["local"] = lambda when: when.astimezone(zone).strftime("%d/%m %H:%M") if when else ""
+    templates.env.filters["local_input"] = lambda when: when.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if when else ""
     return templates
 
 
 def render(request: Request, name: str, context: Dict[str, Any], status_code: int = 200) -> Response:
     """A page, with the session's CSRF token for its forms."""
     templates: Jinja2Templates = request.app.state.console_templates
-    return templates.TemplateResponse(name, {"request": request, "csrf": auth.csrf_token(request), **context},
-                                      status_code=status_code)
+    return templates.TemplateResponse(name, {"request": request, "csrf": auth.csrf_token(request),
+                                             "desk_since": utcnow().isoformat(), **context}, status_code=status_code)
 
 
 def wants_json(request: Request) -> bool:

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import desk
 from bot import handoff as queue
 from bot.db import models as m
 from bot.web.console import auth
@@ -92,4 +93,7 @@ def _row(handoff: m.Handoff, position: int = 0) -> Dict:
         "customer": customer or handoff.conversation_id, "summary": handoff.summary or "",
         "since": handoff.created_at.isoformat(), "taken_at": handoff.taken_at.isoformat() if handoff.taken_at else None,
         "agent": handoff.agent.full_name if handoff.agent else None,
+        "desk_status": desk.STATUS_LABELS.get(handoff.desk_status, handoff.desk_status),
+        "labels": [label.name for label in handoff.labels],
+        "awaiting": handoff.awaiting_since.isoformat() if handoff.awaiting_since else None,
     }

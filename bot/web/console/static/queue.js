@@ -56,8 +56,12 @@
     if (!rows.length) list.appendChild(el("li", { class: "muted", text: "Ninguna." }));
     rows.forEach((row) => {
       const link = el("a", { href: `/console/handoffs/${row.id}`, text: row.customer });
-      const rest = document.createTextNode(` · ${withAgent ? row.agent + " · " : ""}${row.channel} · ${row.reason}`);
-      list.appendChild(el("li", {}, [link, rest]));
+      const rest = document.createTextNode(` · ${withAgent ? row.agent + " · " : ""}${row.channel} · ${row.reason} · ${row.desk_status}`);
+      const tags = (row.labels || []).map((name) => el("span", { class: "tag", text: name }));
+      const waitingFor = row.awaiting && !withAgent
+        ? [document.createTextNode(" · "), el("span", { class: "awaiting", "data-since": row.awaiting }), document.createTextNode(" esperando tu respuesta")]
+        : [];
+      list.appendChild(el("li", {}, [link, rest, ...tags, ...waitingFor]));
     });
   }
 
