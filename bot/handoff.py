@@ -26,7 +26,7 @@ from bot.text import normalise
 PRIORITY_HAZARD, PRIORITY_MEDICAL, PRIORITY_NORMAL = 0, 1, 2
 PRIORITY_LABELS = {PRIORITY_HAZARD: "Emergencia", PRIORITY_MEDICAL: "Electrodependiente", PRIORITY_NORMAL: "Normal"}
 REASON_LABELS = {"requested": "Pidió un asesor", "fallback": "Luz no entendió", "hazard": "Peligro reportado",
-                 "upset": "Cliente molesto"}
+                 "upset": "Cliente molesto", "callback": "Pidió que lo llamen"}
 ONLINE_WINDOW = dt.timedelta(minutes=2)
 SURVEY_WINDOW = dt.timedelta(hours=24)
 EXIT_WORDS = {"salir", "volver al asistente", "volver con luz", "hablar con luz", "volver al bot", "salir de la fila"}

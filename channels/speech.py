@@ -134,8 +134,13 @@ def _grouped(found: re.Match) -> str:
     return f"{said} coma {digits_words(decimals, 9)}" if decimals else said
 
 
+_ACCOUNT_IN_TITLE = re.compile(r"\(\s*(\d{6,})\s*\)")
+
+
 def option_label(title: str) -> str:
-    """A button's title as said in a menu: lower-case words, figures in words, no masks."""
+    """A button's title as said in a menu: lower-case words, figures in words, no masks; a supply's account number
+    shortened to its end ("Calle 45 # *** (100200303)": "calle cuarenta y cinco, cuenta terminada en tres cero tres")."""
+    title = _ACCOUNT_IN_TITLE.sub(lambda f: f", cuenta terminada en {digits_words(f.group(1)[-3:])}", title)
     said = for_the_ear(title).strip(" .")
     return said[:1].lower() + said[1:] if said[:2] != said[:2].upper() else said
 

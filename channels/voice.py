@@ -21,13 +21,13 @@ import re
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from rasa.core.channels.channel import InputChannel
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from bot import calls
+from bot import calls, internal_auth
 from bot.handoff import CALLBACK_PAYLOAD
 from bot.phones import to_e164
 from bot.settings import Settings, get_settings
@@ -65,12 +65,15 @@ NO_LINK = ("No puedo enviarte el enlace por mensaje de texto a este número. Pí
 PERSON_WORDS = re.compile(r"\b(asesor|asesora|operador|operadora|hablar con (una persona|alguien|un humano))\b")
 SPOKEN_KEYS = {fold(number_words(n)): str(n) for n in range(0, 10)} | {"un": "1", "una": "1"}
 QUEUE_TEXTS = ("Te comunico con una persona", "Tu caso quedó de primero", "no hay asesores disponibles")
+SESSION_START = "/session_start"  # Rasa's own intent: a new session (its default rule runs action_session_start)
 WAIT_FOR_FIRST = 10.0  # seconds a repeated turn waits for the first copy's answer before asking Twilio to come back
 
 
 def wants_person(speech: str) -> bool:
-    """ "asesor", "quiero hablar con una persona": a person, at once (before the assistant)."""
-    return bool(PERSON_WORDS.search(fold(speech)))
+    """ "asesor", "quiero hablar con una persona": a person, at once (before the assistant). Only a short request:
+    "el asesor de la oficina me cobró de más" is a complaint, for the assistant."""
+    plain = fold(speech)
+    return len(plain.split()) <= 7 and bool(PERSON_WORDS.search(plain))
 
 
 def key_of(speech: str) -> Optional[str]:
@@ -171,6 +174,7 @@ class VoiceInput(InputChannel):
                    claim: calls.Claim, on_new_message: OnNewMessage) -> Tuple[str, Dict[str, Any]]:
         """The TwiML for this turn and where the call stands after it."""
         if turn == 0:
+            await self.fresh_session(conversation, phone, on_new_message)
             return (gather_twiml([GREETING, PERSON_HINT], [], self.action(1), self.style),
                     {"last_said": "¿En qué te ayudo?"})
         speech = (form.get("SpeechResult") or "").strip()
@@ -190,6 +194,18 @@ class VoiceInput(InputChannel):
                     {"unclear": claim.unclear + 1, "heard": f"[no entendido] {speech}"})
         text = digits or key_of(speech) or speech
         return await self.assistant(text, sid, phone, conversation, turn, on_new_message)
+
+    async def fresh_session(self, conversation: str, phone: Optional[str], on_new_message: OnNewMessage) -> None:
+        """Each call is a conversation of its own: Rasa starts a new session (nothing half-asked in an earlier call
+        is still pending), with the phone this call proved as the session's metadata. Never in the caller's way."""
+        metadata = internal_auth.sign_phone(str(self.settings.action_secret), conversation,
+                                            {"phone": phone, "channel": self.channel} if phone else {"channel": self.channel})
+        try:
+            await on_new_message(UserMessage(SESSION_START, CollectingOutputChannel(), conversation,
+                                             input_channel=self.channel, metadata=metadata))
+            await asyncio.to_thread(inbox.remember_menu, conversation, [])
+        except Exception:  # noqa: BLE001 - the greeting goes anyway; the next turn continues the earlier session
+            log.exception("could not start a new session for the call of %s", conversation)
 
     async def silence(self, turn: int, conversation: str, claim: calls.Claim) -> Tuple[str, Dict[str, Any]]:
         if claim.silences + 1 >= 2:

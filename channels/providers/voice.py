@@ -9,6 +9,7 @@ answered or failed, it is failed. ``TWILIO_API_BASE_URL`` points the client at a
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Tuple
 
 from bot import calls
@@ -19,6 +20,7 @@ from channels.providers.twilio import TwilioProvider
 from channels.render import ChannelProfile, Delivery
 from channels.speech import VoiceStyle, gather_twiml, speak
 
+PHONE = re.compile(r"\+\d{7,15}")
 INVITATION = "Si quieres preguntarme algo, dímelo ahora. Para hablar con un asesor, marca cero."
 
 
@@ -43,6 +45,8 @@ class VoiceProvider(TwilioProvider):
         return VoiceStyle(self.settings.voice_voice, self.settings.voice_say_language, self.settings.voice_language)
 
     async def transmit(self, address: str, message: Message) -> Tuple[Delivery, str]:
+        if not PHONE.fullmatch(address):  # a conversation id ("callback:+57...": the console) is not called
+            return Delivery(None, "a call carries no written message"), "failed"
         buttons = [{"title": title, "payload": payload} for title, payload in message.get("buttons") or []]
         spoken = speak([{"text": message.get("text") or "", "buttons": buttons}])
         sentences = spoken.sentences + [INVITATION]

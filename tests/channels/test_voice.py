@@ -100,6 +100,27 @@ def test_the_balance_is_said_in_words_and_the_payment_link_goes_by_text_message(
     assert "https://" in texted["body"] or "http://" in texted["body"]
 
 
+def test_a_caller_with_two_supplies_chooses_one_by_its_street_or_a_key_and_hears_no_account_number(product):
+    call = Call(product, "+573001234503")  # María: two supplies
+    call.answer()
+    choose = call.say("cuánto debo")
+    menu = [said for said in choose.says if said.startswith("Di «")]
+    assert len(menu) == 2 and all("cuenta terminada en" in said for said in menu)
+    assert menu[0].endswith("o marca uno.") and menu[1].endswith("o marca dos.")
+    told = call.press("2")
+    assert money_words(balance_of(product, "100200313").amount_due) in told.text
+
+
+def test_each_call_starts_afresh_what_an_earlier_call_left_half_asked(product):
+    first = Call(product, "+573109990305")
+    first.answer()
+    assert "número de cuenta" in first.say("cuánto debo").text  # then the caller hangs up
+    second = Call(product, "+573109990305")
+    second.answer()
+    reply = second.say("cuáles son los horarios de las oficinas")
+    assert "número de cuenta" not in reply.text and "oficina" in reply.text.lower()
+
+
 def test_an_outage_report_is_answered_from_the_records(product):
     call = Call(product, "+573001234504")  # Jorge, in the zone with an outage in progress
     call.answer()

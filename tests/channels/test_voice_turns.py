@@ -33,8 +33,10 @@ def line(use_database) -> VoiceInput:
         "LUZ_AGENT_HOURS": "07:00-19:00", "LUZ_AGENT_DAYS": "1-6", "LUZ_AGENT_PHONE": "601 555 0100"}))
 
 
-async def never_reached(message):  # the turns of these tests never reach the assistant
-    raise AssertionError(f"the assistant was asked: {message.text}")
+async def never_reached(message):
+    """Stands in for Rasa: a call starts a new session, and nothing these tests say reaches the assistant."""
+    if message.text != "/session_start":
+        raise AssertionError(f"the assistant was asked: {message.text}")
 
 
 _callers = itertools.count(0)
