@@ -48,13 +48,26 @@ _CHAT_WORDS = [  # what a chat asks to write, asked to say
     (re.compile(r"\bresponde\b"), "contesta"), (re.compile(r"\bResponde\b"), "Contesta"),
     (re.compile(r"\bescribes desde\b"), "llamas desde"), (re.compile(r"\bescríbenos\b"), "llámanos o escríbenos"),
     (re.compile(r"por este mismo chat"), "por mensaje de texto"), (re.compile(r"\bpor este chat\b"), "por mensaje de texto"),
-    (re.compile(r"\beste chat\b"), "esta llamada"),
+    (re.compile(r"\beste chat\b"), "esta llamada"), (re.compile(r"\bescribirnos\b"), "llamarnos"),
+    (re.compile(r"\bescribirme\b"), "llamarme"),
 ]
-_UNITS = [(re.compile(r"\bkWh\b"), "kilovatios hora"), (re.compile(r"\bkWp\b"), "kilovatios pico"),
+_SHORT_MONTHS = {"ene": "enero", "feb": "febrero", "mar": "marzo", "abr": "abril", "may": "mayo", "jun": "junio",
+                 "jul": "julio", "ago": "agosto", "sep": "septiembre", "sept": "septiembre", "oct": "octubre",
+                 "nov": "noviembre", "dic": "diciembre"}
+_SHORT_MONTH_YEAR = re.compile(rf"\b({'|'.join(_SHORT_MONTHS)})\.? (\d{{2}})\b")
+_SHOUTED = re.compile(r"\b[A-ZÁÉÍÓÚÑ]{5,}\b")
+_MASCULINE = r"(?=\s(?:kilovatios?|pesos?|d[ií]as|meses|años|minutos|d[ií]gitos|kil[oó]metros)\b)"
+_FEMININE = r"(?=\s(?:horas?|cuotas?|facturas?|semanas?)\b)"
+_AGREEMENT = [(re.compile(rf"\bveintiuno{_MASCULINE}"), "veintiún"), (re.compile(rf"\buno{_MASCULINE}"), "un"),
+              (re.compile(rf"\bveintiuno{_FEMININE}"), "veintiuna"), (re.compile(rf"\buno{_FEMININE}"), "una"),
+              (re.compile(r"\b(a|desde|hasta) las una\b"), r"\1 la una"),
+              (re.compile(r"(?<!y )\bun kilovatios\b"), "un kilovatio")]
+_UNITS = [(re.compile(r"\bpor kWh\b"), "por kilovatio hora"), (re.compile(r"\bkWh\b"), "kilovatios hora"), (re.compile(r"\bkWp\b"), "kilovatios pico"),
           (re.compile(r"\bkW\b"), "kilovatios"), (re.compile(r"\s?%"), " por ciento"), (re.compile(r"\s/\s"), ", "),
           (re.compile(r"#"), "número "), (re.compile(r"&"), " y "), (re.compile(r"\+"), " más ")]
 AGENT_KEY = "0"
 LINK_SENT = "Te envié el enlace por mensaje de texto."
+KEYPAD = "Puedes usar el teclado del teléfono y terminar con la tecla numeral."
 
 
 @dataclass
@@ -73,7 +86,9 @@ class Spoken:
 
 def for_the_ear(text: str) -> str:
     """A chat message as it should be said: figures in words, no masks, no links, no symbols."""
-    said = URL.sub("", text)
+    said = re.sub(r"\s*\baqu[ií]:?\s*(?=(?:https?://|www\.))", " ", text)  # "paga aquí: <link>": the link goes by text
+    said = URL.sub("", said)
+    said = re.sub(r"\b12:00\s?m\.", "12:00 p. m.", said)  # "12:00 m.": noon, as Colombia writes it
     said = _MASKED_ADDRESS.sub("", said)
     said = _MASKED_DIGITS.sub(lambda found: f"el número terminado en {digits_words(found.group(1), 4)}", said)
     said = re.sub(r"\bal el número\b", "al número", said)
@@ -85,7 +100,11 @@ def for_the_ear(text: str) -> str:
     said = _SLASH_DATE.sub(lambda f: _date(int(f.group(3)), int(f.group(2)), int(f.group(1))), said)
     said = _DAY_MONTH.sub(_day_month, said)
     said = _MONTH_YEAR.sub(lambda f: f"{f.group(1)} de {number_words(int(f.group(2)))}", said)
+    said = _SHORT_MONTH_YEAR.sub(lambda f: f"{_SHORT_MONTHS[f.group(1)]} de {number_words(2000 + int(f.group(2)))}", said)
+    said = _SHOUTED.sub(lambda f: f.group(0).lower(), said)  # "ESTIMADA": emphasis on a screen, shouting on a call
     said = _TIME.sub(_time, said)
+    said = re.sub(r"(\d{5,})-(\d+)", r"\1, \2", said)  # a payment reference "100200304-202610"
+    said = re.sub(r"(\d)-(\d)", r"\1 \2", said)  # an address "# 9-31": "nueve treinta y uno"
     said = _TICKET.sub(lambda f: f"{' '.join(f.group(1))} {number_words(int(f.group(2)))}", said)
     said = _PHONE.sub(lambda f: ", ".join(digits_words(part, 4) for part in re.split(r"[ -]", f.group(1).lstrip("+"))), said)
     said = _LONG_DIGITS.sub(lambda f: digits_words(f.group(0)), said)
@@ -94,8 +113,11 @@ def for_the_ear(text: str) -> str:
     for pattern, replacement in _UNITS:
         said = pattern.sub(replacement, said)
     said = _INTEGER.sub(lambda f: number_words(int(f.group(0))), said)
+    for pattern, replacement in _AGREEMENT:  # "setenta y un kilovatios", "veintiuna horas", "a la una"
+        said = pattern.sub(replacement, said)
     said = _NOT_SAID.sub("", said)
     said = re.sub(r"\(\s*\)", "", said)
+    said = re.sub(r"\(\s+", "(", said)
     said = re.sub(r"\s*\n+\s*", ". ", said)
     said = re.sub(r"\s+([,.;:?!])", r"\1", said)
     said = re.sub(r"([.;:?!])\.+", r"\1", said)
@@ -167,17 +189,19 @@ def speak(messages: Sequence[Dict]) -> Spoken:
                 spoken.links.append(link)
         if text:
             plain = fold(text)
-            spoken.asks_digits = spoken.asks_digits or bool(re.search(r"numero de cuenta|ultimos 4 digitos|4 digitos", plain))
+            asks = re.search(r"numero de cuenta|digitos|lectura de tu medidor", plain) and (
+                plain.endswith("?") or re.search(r"\bdime\b", plain))
+            spoken.asks_digits = spoken.asks_digits or bool(asks)
             said = for_the_ear(text)
             if said:
                 spoken.sentences.append(said if said[-1] in ".?!" else said + ".")
+        if spoken.links and LINK_SENT not in spoken.sentences:  # said right after what it belongs to
+            spoken.sentences.append(LINK_SENT)
         buttons = [(b.get("title", ""), b.get("payload", "")) for b in message.get("buttons") or []]
         if buttons:
             spoken.options = buttons
-    if spoken.links:
-        spoken.sentences.append(LINK_SENT)
     if spoken.asks_digits:
-        spoken.sentences.append("Puedes marcarlo en el teclado del teléfono y terminar con la tecla numeral.")
+        spoken.sentences.append(KEYPAD)
     return spoken
 
 
@@ -226,14 +250,14 @@ def goodbye_twiml(sentences: Sequence[str], style: VoiceStyle) -> str:
     return str(response)
 
 
-def transfer_twiml(sentences: Sequence[str], number: str, style: VoiceStyle, caller_id: Optional[str] = None) -> str:
-    """Say what must be said first (safety instructions, a ticket), then put a person on the line."""
+def transfer_twiml(sentences: Sequence[str], number: str, action: str, style: VoiceStyle,
+                   caller_id: Optional[str] = None) -> str:
+    """Say what must be said first (safety instructions, a ticket), then put a person on the line; Twilio posts
+    how the transfer went (``DialCallStatus``) to ``action``, so a busy line is not the end of the call."""
     response = VoiceResponse()
     for sentence in sentences:
         say(response, sentence, style)
-    response.dial(number, caller_id=caller_id or None)
-    say(response, "No fue posible comunicarte con un asesor. Por favor vuelve a llamar en unos minutos. Hasta pronto.", style)
-    response.hangup()
+    response.dial(number, action=action, method="POST", caller_id=caller_id or None)
     return str(response)
 
 

@@ -59,6 +59,7 @@ SILENT_GOODBYE = ("Como no te escucho, voy a terminar la llamada. Gracias por ll
 UNCLEAR = ["Perdona, no te entendí bien. ¿Me lo dices con otras palabras? Por ejemplo, «quiero pagar mi factura».",
            "Todavía no te entiendo, quizá por el ruido. Dímelo en pocas palabras, o marca cero para hablar con un asesor."]
 TRANSFER = "Te comunico con un asesor. Un momento, por favor, no cuelgues."
+BUSY_LINE = "No pude comunicarte con un asesor: en este momento todos están ocupados."
 TRANSFER_HAZARD = "Ahora te comunico con nuestro equipo de emergencias. No cuelgues."
 NO_LINK = ("No puedo enviarte el enlace por mensaje de texto a este número. Pídelo por WhatsApp o en nuestras "
            "oficinas.")
@@ -177,6 +178,8 @@ class VoiceInput(InputChannel):
             await self.fresh_session(conversation, phone, on_new_message)
             return (gather_twiml([GREETING, PERSON_HINT], [], self.action(1), self.style),
                     {"last_said": "¿En qué te ayudo?"})
+        if form.get("DialCallStatus"):
+            return await self.dialed(form["DialCallStatus"], sid, phone, conversation, turn)
         speech = (form.get("SpeechResult") or "").strip()
         digits = (form.get("Digits") or "").strip().rstrip("#")
         heard = digits or speech
@@ -223,17 +226,33 @@ class VoiceInput(InputChannel):
             number = self.transfer_number()
             await asyncio.to_thread(calls.transferred, self.settings, conversation, number)
             caller_id = self.settings.twilio_voice_from or None
-            return (transfer_twiml(first + [TRANSFER_HAZARD if hazard else TRANSFER], number, self.style, caller_id),
+            return (transfer_twiml(first + [TRANSFER_HAZARD if hazard else TRANSFER], number, self.action(turn + 1),
+                                   self.style, caller_id),
                     {"heard": heard, "outcome": "transferred", "transferred_to": number})
-        hours = for_the_ear(calls.hours_text(self.settings))
+        return await self.callback(sid, phone, turn, heard, first)
+
+    async def dialed(self, status: str, sid: str, phone: Optional[str], conversation: str,
+                     turn: int) -> Tuple[str, Dict[str, Any]]:
+        """How the transfer went: a conversation with a person ended (goodbye), or nobody answered (a callback)."""
+        if status == "completed":
+            return goodbye_twiml([], self.style), {"heard": "[transferida]", "outcome": "transferred"}
+        return await self.callback(sid, phone, turn, f"[transferencia: {status}]", [BUSY_LINE], busy=True)
+
+    async def callback(self, sid: str, phone: Optional[str], turn: int, heard: str, first: List[str],
+                       busy: bool = False) -> Tuple[str, Dict[str, Any]]:
+        """Nobody can take the call now (out of hours, or every line busy): a callback registered in the console's
+        queue, and Luz goes on with the caller."""
+        why = "" if busy else f"En este momento no hay asesores: atendemos {calls.hours_text(self.settings)}. "
         if phone is None:
-            closed = (f"En este momento no hay asesores: atendemos {hours}. Como no veo tu número, no puedo devolverte "
-                      "la llamada; llámanos en ese horario. ¿Te ayudo con algo más?")
-            return gather_twiml(first + [closed], [], self.action(turn + 1), self.style), {"heard": heard}
+            said = (why + "Como no veo tu número, no puedo devolverte la llamada; llámanos de nuevo "
+                    + ("en unos minutos." if busy else "en ese horario.") + " ¿Te ayudo con algo más?")
+            return gather_twiml(first + [for_the_ear(said)], [], self.action(turn + 1), self.style), {"heard": heard}
         earlier = await asyncio.to_thread(calls.heard_so_far, self.settings, sid)
-        ticket = await asyncio.to_thread(calls.register_callback, self.settings, conversation, phone, earlier + [heard])
-        said = (f"En este momento no hay asesores: atendemos {hours}. Registré tu solicitud para que te llamemos a este "
-                f"número apenas abramos; es la solicitud {ticket}. ¿Te ayudo con algo más mientras tanto?")
+        ticket = await asyncio.to_thread(calls.register_callback, self.settings, calls.conversation_of(phone), phone,
+                                         earlier + [heard])
+        when = "lo antes posible" if busy else "apenas abramos"
+        said = (f"{why}Registré tu solicitud para que te llamemos a este número {when}; es la solicitud {ticket}. "
+                "¿Te ayudo con algo más mientras tanto?")
         return (gather_twiml(first + [for_the_ear(said)], [], self.action(turn + 1), self.style),
                 {"heard": heard, "outcome": "callback", "last_said": "¿Te ayudo con algo más?"})
 

@@ -40,7 +40,8 @@ def heard(response) -> Heard:
         return Heard(status)
     root = ET.fromstring(text)
     gather = root.find("Gather")
-    action = gather.get("action") if gather is not None else None
+    dial = root.find("Dial")
+    action = (gather.get("action") if gather is not None else None) or (dial.get("action") if dial is not None else None)
     return Heard(200, [say.text or "" for say in root.iter("Say")], root.findtext("Dial"), root.find("Hangup") is not None,
                  int(action.rsplit("turn=", 1)[1]) if action else None, gather, text)
 

@@ -23,6 +23,17 @@ UNSPEAKABLE = re.compile(r"\d|\$|https?://|www\.|\*|#|kWh|%")
     ("Emergencias: 601 555 0100 (24 horas). Escribe «salir».",
      "Emergencias: seis cero uno, cinco cinco cinco, cero uno cero cero (veinticuatro horas). Di «salir»."),
     ("⚠️ Aléjate del cable.", "Aléjate del cable."),
+    ("Promedio: 199 kWh (+73 %). La lectura fue ESTIMADA.",
+     "Promedio: ciento noventa y nueve kilovatios hora (más setenta y tres por ciento). La lectura fue estimada."),
+    ("Vuelve hoy a las 1:00 p. m.; exportaste 1.471 kWh.", "Vuelve hoy a la una de la tarde; exportaste mil cuatrocientos "
+                                                            "setenta y un kilovatios hora."),
+    ("nov 25: 151 kWh, a $ 655 por kWh", "noviembre de dos mil veinticinco: ciento cincuenta y un kilovatios hora, a "
+                                          "seiscientos cincuenta y cinco pesos por kilovatio hora"),
+    ("¡Gracias por escribirnos! 21 horas, 1 cuota.", "¡Gracias por llamarnos! veintiuna horas, una cuota."),
+    ("Paga con PSE aquí: https://pagos.example.co/pse?ref=100200304-202610 (referencia 100200304-202610).",
+     "Paga con PSE (referencia uno cero cero, dos cero cero, tres cero cuatro, dos cero dos, seis uno cero)."),
+    ("Sábados de 8:00 a. m. a 12:00 m. en la Calle 57 # 9-31.",
+     "Sábados de ocho de la mañana a doce del mediodía en la Calle cincuenta y siete número nueve treinta y uno."),
 ])
 def test_chat_text_is_rewritten_for_the_ear(written, said):
     assert for_the_ear(written) == said
@@ -33,7 +44,7 @@ def test_links_are_taken_out_to_be_sent_by_text_message():
     spoken = speak([{"text": "Paga en línea: https://pagos.example.co/pse?ref=1002003019 con PSE."},
                     {"text": "Tu factura", "attachment": "https://luz.example.co/files/bill.pdf?sig=x"}])
     assert spoken.links == ["https://pagos.example.co/pse?ref=1002003019", "https://luz.example.co/files/bill.pdf?sig=x"]
-    assert spoken.sentences[-1] == LINK_SENT and "http" not in spoken.text
+    assert spoken.sentences == ["Paga en línea: con PSE.", LINK_SENT, "Tu factura."] and "http" not in spoken.text
 
 
 def test_buttons_become_a_menu_said_and_keyed():
@@ -47,6 +58,8 @@ def test_buttons_become_a_menu_said_and_keyed():
 def test_asking_for_the_account_or_the_digits_points_to_the_keypad():
     spoken = speak([{"text": "Dime los últimos 4 dígitos del documento de identidad del titular."}])
     assert spoken.asks_digits and "teclado" in spoken.text
+    told = speak([{"text": "También puedes pagar en bancos con tu número de cuenta."}])  # not a question
+    assert not told.asks_digits and "teclado" not in told.text
 
 
 def test_the_twiml_listens_for_speech_and_keys_in_colombian_spanish():
@@ -61,7 +74,8 @@ def test_the_twiml_listens_for_speech_and_keys_in_colombian_spanish():
     assert says == [("Hola.", "Polly.Lupe"), ("Di «pagar» o marca uno.", "Polly.Lupe")]
 
 
-def test_a_transfer_says_first_then_dials():
-    root = ET.fromstring(transfer_twiml(["Aléjate del cable."], "+576015550100", VoiceStyle()))
-    assert [child.tag for child in root] == ["Say", "Dial", "Say", "Hangup"]
-    assert root.find("Dial").text == "+576015550100"
+def test_a_transfer_says_first_then_dials_and_reports_how_it_went():
+    root = ET.fromstring(transfer_twiml(["Aléjate del cable."], "+576015550100", "https://luz.example.co/x?turn=3",
+                                        VoiceStyle()))
+    assert [child.tag for child in root] == ["Say", "Dial"]
+    assert root.find("Dial").text == "+576015550100" and root.find("Dial").get("action").endswith("turn=3")

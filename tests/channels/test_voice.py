@@ -135,7 +135,7 @@ def test_a_hazard_gets_safety_first_then_the_ticket_then_a_person(product):
     assert warned.says[0].startswith("Por tu seguridad")  # the safety instructions come first
     assert re.search(r"\bE M\b", warned.text)  # the emergency ticket, said letter by letter
     put_through = call.say("frente al parque de la calle diez con carrera cinco")
-    assert put_through.dial == "+576015550100" and "emergencias" in put_through.says[-2]
+    assert put_through.dial == "+576015550100" and "emergencias" in put_through.says[-1]
     with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
         report = session.execute(select(m.OutageReport).where(m.OutageReport.phone == "+573109990301")).scalar_one()
         assert report.kind == "hazard" and report.channel == "voice"

@@ -87,6 +87,23 @@ async def test_within_agent_hours_zero_is_put_through_to_the_agents_line(line, e
     assert told.dial == "+576015550100" and told.says[0].startswith("Te comunico con un asesor")
 
 
+async def test_a_busy_agents_line_becomes_a_callback_and_a_finished_transfer_ends_the_call(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
+    with clock.travel_to(dt.datetime(2026, 11, 18, 10, 0, tzinfo=BOGOTA)):
+        await post(line, sid, phone, 0)
+        put_through = heard(await post(line, sid, phone, 1, Digits="0"))
+        busy = heard(await post(line, sid, phone, put_through.next_turn or 2, DialCallStatus="busy"))
+    assert "todos están ocupados" in busy.says[0] and "te llamemos a este número lo antes posible" in busy.text
+    assert busy.next_turn is not None  # Luz goes on
+    with session_scope(engine) as session:
+        assert session.execute(select(m.Handoff).where(m.Handoff.conversation_id == f"callback:{phone}")).scalar_one()
+    other = f"CAturns{next(_sids):027d}"
+    await post(line, other, phone, 0)
+    heard(await post(line, other, phone, 1, Digits="0"))
+    done = heard(await post(line, other, phone, 2, DialCallStatus="completed"))
+    assert done.hangup and done.says == []
+
+
 async def test_a_hidden_number_out_of_hours_is_asked_to_call_again(line):
     sid = f"CAturns{next(_sids):027d}"
     with clock.travel_to(dt.datetime(2026, 11, 22, 9, 0, tzinfo=BOGOTA)):  # Sunday
