@@ -19,7 +19,7 @@ from actions.handoff import hand_off
 from actions.journeys import JourneyContext, Outcome, asks_for_another_journey, journey, public_answer
 from actions.replies import Reply, send_all
 from actions.safety import GuardedAction, GuardedFormValidation
-from bot import cases, clock, records, restoration
+from bot import cases, clock, grouping, records, restoration
 from bot.concepts import PATTERNS
 from bot.db import models as m
 from bot.formatting import mask_address, moment, time_of_day
@@ -96,22 +96,41 @@ def _report_outage(session: Session, ctx: JourneyContext) -> Outcome:
             f"{eta} No necesitas reportarlo de nuevo; te avisamos cuando se restablezca."
         )
         return [Reply(text, [("Avisarme por aquí", "/subscribe_alerts"), ("Nada más", "/thank")])], {}
-    existing = [r for r in records.open_reports(session, ctx.account) if r.kind == "no_power"]
+    mine = [r for r in records.open_reports(session, ctx.account) if r.kind == "no_power"]
+    existing = [r for r in mine if r.ticket]
     if existing:
         return [Reply(
             f"Ya tienes un reporte abierto, el {existing[0].ticket}, y nuestro equipo lo está atendiendo. "
             "Te avisamos en cuanto tengamos novedades.", [("Estado del corte", "/outage_status")])], {}
+    suspected = grouping.covering(session, ctx.account)
+    if suspected is not None and any(r.suspected_outage_id == suspected.id for r in mine):  # counted already
+        return [Reply(_suspected_text(suspected, ctx, reported=False), [("Avisarme por aquí", "/subscribe_alerts")])], {}
+    if suspected is not None:  # neighbours behind the same transformer or feeder reported it: counted, no new ticket
+        report = cases.report_problem(session, kind="no_power", channel=ctx.channel, account=ctx.account, phone=ctx.phone,
+                                      description="Sumado a un posible corte del sector", ticketed=False)
+        grouping.count(suspected, report, clock.now())
+        return [Reply(_suspected_text(suspected, ctx), [("Avisarme por aquí", "/subscribe_alerts"), ("Nada más", "/thank")])], {}
     report = cases.report_problem(session, kind="no_power", channel=ctx.channel, account=ctx.account, phone=ctx.phone)
+    opened = grouping.consider(session, settings(), ctx.account, clock.now())
     advice = (
         "Mientras tanto, revisa si tus vecinos tienen luz y si el interruptor principal (los tacos o breakers) de tu "
         "casa está arriba; desconecta los equipos sensibles para protegerlos cuando vuelva la energía."
     )
     priority = " Como en tu hogar hay equipos médicos, tu caso tiene prioridad." if ctx.account.customer.electro_dependent else ""
+    neighbours = " Varios vecinos de tu sector reportaron lo mismo: ya avisamos al equipo de operación." if opened else ""
     text = (
         f"Registré tu reporte de falta de energía en {mask_address(ctx.account.address)}: "
-        f"número {report.ticket}. Una cuadrilla lo revisará.{priority} {advice}"
+        f"número {report.ticket}. Una cuadrilla lo revisará.{neighbours}{priority} {advice}"
     )
     return [Reply(text, [("Estado del corte", "/outage_status"), ("Nada más", "/thank")])], {"last_ticket": report.ticket}
+
+
+def _suspected_text(suspected: m.SuspectedOutage, ctx: JourneyContext, reported: bool = True) -> str:
+    """A fault several neighbours reported, not yet confirmed: what is known, and no promise of a time."""
+    counted = " Sumé tu reporte, así que no necesitas abrir otro." if reported else ""
+    return (f"Ya sabemos de una falla que deja sin luz a varios vecinos de tu sector ({ctx.account.neighborhood}); "
+            f"la estamos revisando desde {moment(suspected.opened_at, _tz(), ctx.today)}.{counted} Todavía no tenemos la "
+            "causa ni una hora estimada de regreso: te avisaremos en cuanto la tengamos.")
 
 
 @journey("outage_status")
@@ -128,7 +147,10 @@ def _outage_status(session: Session, ctx: JourneyContext) -> Outcome:
         return [Reply(
             f"Hay un corte en curso en {ctx.account.neighborhood} desde {moment(outage.starts_at, _tz(), ctx.today)} "
             f"({outage.cause.lower()}). {_eta(session, outage)} Te avisaremos si cambia.", [("Nada más", "/thank")])], {}
-    reports = [r for r in records.open_reports(session, ctx.account) if r.kind == "no_power"]
+    suspected = grouping.covering(session, ctx.account)
+    if suspected is not None:
+        return [Reply(_suspected_text(suspected, ctx, reported=False), [("Avisarme por aquí", "/subscribe_alerts")])], {}
+    reports = [r for r in records.open_reports(session, ctx.account) if r.kind == "no_power" and r.ticket]
     if reports:
         return [Reply(
             f"Tu reporte {reports[0].ticket} está {'en atención' if reports[0].status == m.TicketStatus.in_progress else 'recibido'}: "

@@ -25,9 +25,10 @@ QUALITY_PRIORITY = 3
 def report_problem(
     session: Session, *, kind: str, channel: str, account: Optional[m.Account] = None, phone: Optional[str] = None,
     address: Optional[str] = None, description: Optional[str] = None, outage: Optional[m.Outage] = None,
-    latitude: Optional[Decimal] = None, longitude: Optional[Decimal] = None,
+    latitude: Optional[Decimal] = None, longitude: Optional[Decimal] = None, ticketed: bool = True,
 ) -> m.OutageReport:
-    """An outage, power-quality or hazard report; hazards go first in every queue."""
+    """An outage, power-quality or hazard report; hazards go first in every queue. ``ticketed=False``: a
+    report counted toward a fault already known (bot/grouping.py), with no ticket of its own."""
     priority = {"hazard": HAZARD_PRIORITY, "no_power": OUTAGE_PRIORITY}.get(kind, QUALITY_PRIORITY)
     if kind == "no_power" and account is not None and account.customer.electro_dependent:
         priority = min(priority, HAZARD_PRIORITY + 1)
@@ -39,6 +40,8 @@ def report_problem(
     )
     session.add(report)
     session.flush()
+    if not ticketed:
+        return report
     prefix = {"hazard": "hazard", "no_power": "outage"}.get(kind, "quality")
     report.ticket = ticket_number(prefix, report.id)
     events.record(session, "ticket_created", channel=channel, ticket=report.ticket, category=kind)

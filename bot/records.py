@@ -97,7 +97,7 @@ def record_second_factor_failure(session: Session, account_number: str, account:
     session.flush()
 
 
-def _lock_key(*parts: str) -> int:
+def lock_key(*parts: str) -> int:
     """A PostgreSQL advisory lock key (a signed 64-bit integer) for these words."""
     return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big", signed=True)
 
@@ -111,7 +111,7 @@ def hold_second_factor(session: Session, account_number: str, sender: str) -> No
     so the counts read afterwards are the latest and nobody else writes until this transaction ends.
     """
     if session.get_bind().dialect.name == "postgresql":
-        for key in (_lock_key("second-factor-sender", sender[:80]), _lock_key("second-factor-account", account_number)):
+        for key in (lock_key("second-factor-sender", sender[:80]), lock_key("second-factor-account", account_number)):
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         session.execute(select(m.Account.id).where(m.Account.account_number == account_number).with_for_update())
     else:

@@ -53,6 +53,8 @@ LUZ_AGENT_PASSWORD = "LUZ_AGENT_PASSWORD"  # python -m bot agent add|passwd with
 LUZ_PROVIDER_TIMEOUT_SECONDS = "LUZ_PROVIDER_TIMEOUT_SECONDS"
 LUZ_MAX_TURNS_IN_FLIGHT = "LUZ_MAX_TURNS_IN_FLIGHT"
 LUZ_SENDER_RATE = "LUZ_SENDER_RATE"
+LUZ_GROUPING_REPORTS = "LUZ_GROUPING_REPORTS"  # trouble-call grouping (bot/grouping.py): this many reports...
+LUZ_GROUPING_MINUTES = "LUZ_GROUPING_MINUTES"  # ...from one transformer or feeder within these minutes
 LUZ_INBOX_LEASE_SECONDS = "LUZ_INBOX_LEASE_SECONDS"  # a turn's hold on its message, renewed while it runs
 LUZ_INBOX_RETRY_SECONDS = "LUZ_INBOX_RETRY_SECONDS"  # how often a Rasa process looks for turns lost elsewhere
 # The agent desk (issue 20): how many conversations an agent holds, when one waits too long, when an agent is away.
@@ -151,6 +153,8 @@ class Settings:
     provider_timeout_seconds: float = 10.0  # one send to Twilio or Telegram; past it the send fails, retryable
     max_turns_in_flight: int = 64  # turns processed at once by one Rasa process; beyond, a polite "busy" answer
     sender_rate: int = 20  # messages per minute from one sender; beyond, one polite answer, then silence
+    grouping_reports: int = 3  # no-power reports from distinct supplies that open a suspected outage...
+    grouping_minutes: int = 15  # ...when they share a transformer or a feeder within this window
     inbox_lease_seconds: float = 30.0  # a message whose turn has not renewed its lease for this long is run again
     inbox_retry_seconds: float = 10.0  # how often each Rasa process looks for such messages
     agent_max_open: int = 3  # open conversations given to one agent at most (an agent's own cap overrides it)
@@ -234,6 +238,8 @@ class Settings:
             provider_timeout_seconds=float(env.get(LUZ_PROVIDER_TIMEOUT_SECONDS) or cls.provider_timeout_seconds),
             max_turns_in_flight=int(env.get(LUZ_MAX_TURNS_IN_FLIGHT) or cls.max_turns_in_flight),
             sender_rate=int(env.get(LUZ_SENDER_RATE) or cls.sender_rate),
+            grouping_reports=int(env.get(LUZ_GROUPING_REPORTS) or cls.grouping_reports),
+            grouping_minutes=int(env.get(LUZ_GROUPING_MINUTES) or cls.grouping_minutes),
             inbox_lease_seconds=float(env.get(LUZ_INBOX_LEASE_SECONDS) or cls.inbox_lease_seconds),
             inbox_retry_seconds=float(env.get(LUZ_INBOX_RETRY_SECONDS) or cls.inbox_retry_seconds),
             agent_max_open=int(env.get(LUZ_AGENT_MAX_OPEN) or cls.agent_max_open),

@@ -165,6 +165,21 @@ class TwilioEmulator(Emulator):
                     "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json"}
 
 
+class WebhookReceiver(Emulator):
+    """A subscriber's endpoint (an OMS) for Luz's outbound webhooks: records each POST's headers and body."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures: List[int] = []  # HTTP statuses to answer first (e.g. [500, 500])
+
+        @self.app.post("/hooks/oms")
+        async def receive(request: Request):
+            body = await request.body()
+            self.record({"headers": {k.lower(): v for k, v in request.headers.items()}, "body": body})
+            status = self.failures.pop(0) if self.failures else 200
+            return JSONResponse({"ok": status < 300}, status_code=status)
+
+
 class TelegramEmulator(Emulator):
     """POST /bot{token}/{method}: getMe, sendMessage, sendPhoto, sendDocument, answerCallbackQuery."""
 

@@ -151,6 +151,18 @@ class Feeder(Base):
     zone: Mapped[Zone] = relationship("Zone", back_populates="feeders")
 
 
+class Transformer(Base):
+    """A distribution transformer: the customers behind it share its faults (bot/grouping.py)."""
+
+    __tablename__ = "transformers"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    code: Mapped[str] = Column(String(30), unique=True, nullable=False)
+    feeder_id: Mapped[int] = Column(ForeignKey("feeders.id"), nullable=False, index=True)
+
+    feeder: Mapped[Feeder] = relationship("Feeder")
+
+
 class Tariff(Base):
     """A price of energy for a customer class, valid over a date range."""
 
@@ -210,6 +222,7 @@ class Account(Base):
     city: Mapped[str] = Column(String(120), nullable=False)
     zone_id: Mapped[int] = Column(ForeignKey("zones.id"), nullable=False, index=True)
     feeder_id: Mapped[int] = Column(ForeignKey("feeders.id"), nullable=False, index=True)
+    transformer_id: Mapped[Optional[int]] = Column(ForeignKey("transformers.id"), index=True)
     tariff_code: Mapped[str] = Column(String(20), nullable=False)
     meter_number: Mapped[str] = Column(String(20), unique=True, nullable=False)
     status: Mapped[AccountStatus] = Column(_enum(AccountStatus), nullable=False, default=AccountStatus.active)
@@ -316,10 +329,71 @@ class OutageArea(Base):
     zone: Mapped[Zone] = relationship("Zone")
 
 
+class SuspectedOutage(Base):
+    """Reports that share a transformer or a feeder within a window, before the OMS confirms anything
+    (bot/grouping.py): later reporters there are told it is known; the OMS is told by webhook."""
+
+    __tablename__ = "suspected_outages"
+    __table_args__ = (Index("ix_suspected_outages_status", "status", "zone_id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    level: Mapped[str] = Column(String(20), nullable=False)  # transformer, feeder
+    transformer_id: Mapped[Optional[int]] = Column(ForeignKey("transformers.id"))
+    feeder_id: Mapped[int] = Column(ForeignKey("feeders.id"), nullable=False)
+    zone_id: Mapped[int] = Column(ForeignKey("zones.id"), nullable=False)
+    status: Mapped[str] = Column(String(20), nullable=False, default="open")  # open, merged
+    reports: Mapped[int] = Column(Integer, nullable=False, default=0)
+    opened_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_report_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    merged_outage_id: Mapped[Optional[int]] = Column(ForeignKey("outages.id"))
+    merged_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+
+    transformer: Mapped[Optional[Transformer]] = relationship("Transformer")
+    feeder: Mapped[Feeder] = relationship("Feeder")
+    zone: Mapped[Zone] = relationship("Zone")
+
+
+class WebhookSubscriber(Base):
+    """A system told of Luz's events by signed POSTs (bot/webhooks.py), managed like API keys."""
+
+    __tablename__ = "webhook_subscribers"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    name: Mapped[str] = Column(String(80), unique=True, nullable=False)
+    url: Mapped[str] = Column(String(400), nullable=False)
+    secret: Mapped[str] = Column(String(100), nullable=False)  # the HMAC key: kept, as it signs every delivery
+    events: Mapped[str] = Column(String(400), nullable=False, default="*")  # comma-separated, or "*"
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    revoked_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+
+
+class WebhookDelivery(Base):
+    """One event for one subscriber, from queued to delivered (or failed after its retries); replayable."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = Column(ForeignKey("webhook_subscribers.id"), nullable=False, index=True)
+    event: Mapped[str] = Column(String(60), nullable=False)
+    payload: Mapped[Any] = Column(JSON, nullable=False)
+    status: Mapped[str] = Column(String(20), nullable=False, default="queued")  # queued, delivered, failed
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_status: Mapped[Optional[int]] = Column(Integer)
+    last_error: Mapped[Optional[str]] = Column(String(300))
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    delivered_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+    replay_of: Mapped[Optional[int]] = Column(Integer)
+
+    subscriber: Mapped[WebhookSubscriber] = relationship("WebhookSubscriber")
+
+
 class OutageReport(Base):
     """A customer's report of no power, a power-quality problem or a hazard."""
 
     __tablename__ = "outage_reports"
+    __table_args__ = (Index("ix_outage_reports_kind_created_at", "kind", "created_at"),)
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     ticket: Mapped[Optional[str]] = Column(String(20), unique=True)
@@ -327,6 +401,7 @@ class OutageReport(Base):
     priority: Mapped[int] = Column(Integer, nullable=False, default=3)  # 1 = emergency
     account_id: Mapped[Optional[int]] = Column(ForeignKey("accounts.id"), index=True)
     outage_id: Mapped[Optional[int]] = Column(ForeignKey("outages.id"), index=True)
+    suspected_outage_id: Mapped[Optional[int]] = Column(ForeignKey("suspected_outages.id"), index=True)
     phone: Mapped[Optional[str]] = Column(String(20))
     channel: Mapped[str] = Column(String(20), nullable=False)
     address: Mapped[Optional[str]] = Column(String(200))

@@ -54,6 +54,8 @@ COMPLAINT_CATEGORIES = (
 CENT = Decimal("0.01")
 
 
+TRANSFORMERS_PER_FEEDER = 8
+
 def _money(value: float) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -189,6 +191,11 @@ class Seeder:
             self.feeders[code] = [
                 self._add(m.Feeder, code=f"{code}-F{n}", zone_id=zone_id) for n in range(1, 4)
             ]
+        self.transformers: Dict[int, List[int]] = {  # each feeder feeds a few transformers, each a few dozen homes
+            feeder_id: [self._add(m.Transformer, code=f"{code}-F{n + 1}-T{t}", feeder_id=feeder_id)
+                        for t in range(1, TRANSFORMERS_PER_FEEDER + 1)]
+            for code, feeders in self.feeders.items() for n, feeder_id in enumerate(feeders)
+        }
 
     def _tariffs(self) -> None:
         self.tariff_change = _months_back(self.today, 5)
@@ -224,6 +231,7 @@ class Seeder:
             m.Account, account_number=number, customer_id=customer_id, address=address,
             neighborhood=zone_name[1], city=zone_name[2], zone_id=self.zone_ids[zone],
             feeder_id=self.feeders[zone][int(number) % 3], tariff_code=tariff,
+            transformer_id=self.transformers[self.feeders[zone][int(number) % 3]][int(number) // 3 % TRANSFORMERS_PER_FEEDER],
             meter_number=f"MTR{int(number) * 7 % 10_000_000:07d}{len(self.rows.get(m.Account, [])):05d}",
             status=m.AccountStatus.suspended if situation == "suspended" else m.AccountStatus.active,
             e_billing=self.rng.random() < 0.3, created_at=self.now - dt.timedelta(days=900),
@@ -361,7 +369,7 @@ class Seeder:
 
     def _write(self) -> None:
         order = [
-            m.Zone, m.Feeder, m.Tariff, m.Customer, m.Phone, m.Account, m.Bill, m.Payment, m.MeterReading,
+            m.Zone, m.Feeder, m.Transformer, m.Tariff, m.Customer, m.Phone, m.Account, m.Bill, m.Payment, m.MeterReading,
             m.GenerationSystem, m.GenerationPeriod, m.Outage, m.OutageArea, m.Complaint, m.ComplaintEvent,
         ]
         with session_scope(self.engine) as session:

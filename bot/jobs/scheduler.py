@@ -30,6 +30,7 @@ RECURRING = {  # id: (job, trigger, trigger arguments)
     "dispatch": ("bot.jobs.tasks:dispatch_notifications", "interval", {"seconds": 5}),
     "queue": ("bot.jobs.tasks:watch_queue", "interval", {"seconds": 5}),
     "desk": ("bot.jobs.tasks:run_desk", "interval", {"seconds": 2}),
+    "webhooks": ("bot.jobs.tasks:deliver_webhooks", "interval", {"seconds": 5}),
     "bill_reminders": ("bot.jobs.tasks:remind_bills", "cron", {"hour": 9, "minute": 0}),
     "deadlines": ("bot.jobs.tasks:watch_deadlines", "interval", {"minutes": 30}),
     "complaint_surveys": ("bot.jobs.tasks:survey_resolved_complaints", "interval", {"minutes": 5}),

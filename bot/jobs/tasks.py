@@ -6,13 +6,15 @@ and leaves sending to the notification dispatcher.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
+import httpx
 from sqlalchemy.orm import Session
 
-from bot import assignment, handoff, notifications, restoration
+from bot import assignment, handoff, notifications, restoration, webhooks
 from bot.db import models as m
 from bot.db.engine import engine_for, in_thread
 from bot.jobs.dispatch import Dispatcher
@@ -35,6 +37,26 @@ async def _db(work: Callable[[Session], T]) -> T:
 
 async def dispatch_notifications() -> int:
     return await dispatcher(get_settings()).run_once()
+
+
+async def deliver_webhooks() -> int:
+    """Sends the webhook deliveries that are due (bot/webhooks.py); how many were tried."""
+    claimed = await _db(lambda session: webhooks.claim_due(session, m.utcnow()))
+    if not claimed:
+        return 0
+    async with httpx.AsyncClient(timeout=get_settings().provider_timeout_seconds) as client:
+        for outgoing in claimed:
+            try:
+                answer = await client.post(outgoing.url, content=outgoing.body, headers=webhooks.headers(outgoing, m.utcnow()))
+                status, error = answer.status_code, None if answer.is_success else f"HTTP {answer.status_code}"
+            except httpx.HTTPError as failure:
+                status, error = None, (str(failure) or type(failure).__name__)[:300]
+            await _db(functools.partial(_record_delivery, outgoing.id, status, error))
+    return len(claimed)
+
+
+def _record_delivery(delivery_id: int, status: Optional[int], error: Optional[str], session: Session) -> None:
+    webhooks.record(session, delivery_id, status, error, m.utcnow())
 
 
 async def remind_bills() -> int:

@@ -9,6 +9,7 @@
     telegram set-webhook | poll   register Telegram's webhook, or poll in development
     agent add|list|passwd|disable   console accounts (password asked, or LUZ_AGENT_PASSWORD)
     apikey create NAME | list | revoke PREFIX   keys of the integration API
+    webhook add NAME URL [--events E,F] | list | revoke NAME   systems told of events by signed POSTs
     report --month YYYY-MM [--out reports]       the monthly service report (HTML and PDF)
 """
 from __future__ import annotations
@@ -148,6 +149,39 @@ def _apikey(args: argparse.Namespace, settings: Settings) -> int:
             for row in rows:
                 row.revoked_at = m.utcnow()
             print("Clave revocada.")
+    return 0
+
+
+def _webhook(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from bot import webhooks
+    from bot.db import models as m
+    from bot.db.engine import engine_for, session_scope
+
+    with session_scope(engine_for(settings.database_url)) as session:
+        if args.webhook_command == "add":
+            if not args.name or not args.url:
+                print("Indica un nombre y la URL que recibirá los eventos.", file=sys.stderr)
+                return 2
+            try:
+                subscriber, secret = webhooks.add_subscriber(session, args.name, args.url, args.events)
+            except ValueError as error:
+                print(str(error), file=sys.stderr)
+                return 2
+            print(f"Webhook {subscriber.name} -> {subscriber.url} ({subscriber.events}).\n"
+                  f"Secreto para verificar X-Luz-Signature (se muestra solo esta vez):\n{secret}")
+        elif args.webhook_command == "list":
+            for row in session.execute(select(m.WebhookSubscriber).order_by(m.WebhookSubscriber.id)).scalars():
+                state = "revocado" if row.revoked_at else "activo"
+                print(f"{row.name:<24} {row.url:<50} {row.events:<40} {state}")
+        else:
+            row = session.execute(select(m.WebhookSubscriber).where(m.WebhookSubscriber.name == (args.name or ""))).scalar_one_or_none()
+            if row is None:
+                print("No hay un webhook con ese nombre.", file=sys.stderr)
+                return 1
+            row.revoked_at = m.utcnow()
+            print("Webhook revocado: no recibirá más eventos.")
     return 0
 
 
@@ -307,6 +341,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     apikey = commands.add_parser("apikey", help="claves de la API de integración")
     apikey.add_argument("apikey_command", choices=["create", "list", "revoke"])
     apikey.add_argument("name", nargs="?", help="nombre (create) o prefijo (revoke)")
+    webhook = commands.add_parser("webhook", help="sistemas que reciben los eventos por POST firmado")
+    webhook.add_argument("webhook_command", choices=["add", "list", "revoke"])
+    webhook.add_argument("name", nargs="?", help="nombre del sistema (add, revoke)")
+    webhook.add_argument("url", nargs="?", help="URL https que recibe los eventos (add)")
+    webhook.add_argument("--events", default="*", help="eventos separados por comas (por omisión, todos)")
     report = commands.add_parser("report", help="informe mensual del servicio (HTML y PDF)")
     report.add_argument("--month", required=True, help="AAAA-MM")
     report.add_argument("--out", default="reports", help="carpeta de salida")
@@ -314,6 +353,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
-    handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram, "agent": _agent, "apikey": _apikey, "report": _report,
+    handlers = {"db": _db, "run": _run, "chat": _chat, "telegram": _telegram, "agent": _agent, "apikey": _apikey, "webhook": _webhook, "report": _report,
                 "kpi-consumer": _kpi_consumer, "action-server": _action_server}
     return handlers[args.command](args, settings)

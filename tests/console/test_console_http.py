@@ -113,3 +113,27 @@ def test_supervisors_see_the_outages_whose_estimate_passed(product, signed_in):
     finally:
         with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
             session.get(m.Outage, outage_id).status = m.OutageStatus.restored
+
+
+def test_the_dashboard_lists_faults_customers_reported_that_are_not_confirmed(product, signed_in):
+    from sqlalchemy import select
+
+    from bot import clock
+    from bot.db import models as m
+    from bot.db.engine import engine_for, session_scope
+
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        transformer = session.execute(select(m.Transformer).join(m.Feeder).join(m.Zone)
+                                      .where(m.Zone.code == "ZN-09").order_by(m.Transformer.id)).scalars().first()
+        suspected = m.SuspectedOutage(level="transformer", transformer_id=transformer.id, feeder_id=transformer.feeder_id,
+                                      zone_id=transformer.feeder.zone_id, status="open", reports=7,
+                                      opened_at=clock.now() - dt.timedelta(minutes=20), last_report_at=clock.now())
+        session.add(suspected)
+        session.flush()
+        suspected_id, code = suspected.id, transformer.code
+    try:
+        page = signed_in("sofia", "sofia-demo").get("/console/dashboard")
+        assert f"Posible corte {suspected_id} · Fontibón · {code} · 7 reportes desde" in page.text
+    finally:
+        with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+            session.get(m.SuspectedOutage, suspected_id).status = "merged"

@@ -1,4 +1,6 @@
-"""Unplanned outages, from the outage management system: reported, re-estimated, restored.
+"""Unplanned outages, from the outage management system: reported, re-estimated, restored; and the faults
+customers reported that it has not confirmed yet (suspected outages, bot/grouping.py), merged into the
+outage that confirms them.
 
 Reporting one queues a notice for every consenting customer of its zones; a new estimate tells
 them again; a restoration plans the follow-up that asks whether the power really came back.
@@ -12,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import notifications, restoration
+from bot import grouping, notifications, restoration
 from bot.db import models as m
 from bot.settings import Settings
 from bot.web.api.idempotency import idempotent
@@ -42,7 +44,9 @@ async def post_outage(body: OutageIn, request: Request, key_id: int = Depends(ap
         outage.areas = [m.OutageArea(zone_id=zone.id) for zone in zones_of(session, body.zones)]
         session.add(outage)
         session.flush()
-        return 201, outage_json(outage, notifications.outage_started(session, outage, config, now))
+        merged = grouping.merge_into(session, outage, now)  # their reporters are the first told, below
+        answer = outage_json(outage, notifications.outage_started(session, outage, config, now))
+        return 201, {**answer, "merged_suspected_outages": [suspected.id for suspected in merged]}
 
     async def dispatch(_result: dict) -> None:
         job.dispatch_soon()
@@ -62,6 +66,14 @@ async def list_outages(estimate_expired: bool = Query(False, description="only t
         return [outage_json(o) for o in session.execute(query).scalars()]
 
     return {"outages": await db(read)}
+
+
+@router.get("/suspected-outages", summary="Faults several customers reported that the OMS has not confirmed yet")
+async def list_suspected(key_id: int = Depends(api_key), db: Database = Depends(database)):
+    def read(session: Session):
+        return [grouping.as_json(session, suspected) for suspected in grouping.open_ones(session)]
+
+    return {"suspected_outages": await db(read)}
 
 
 @router.patch("/outages/{outage_id}", summary="A new estimated restoration time, or the restoration")

@@ -63,7 +63,7 @@ def _account(session: Session, account: m.Account, today: dt.date, timezone: str
         "overdue": balance.overdue_bills,
         "next_due": day(balance.next_due_date, today) if balance.next_due_date else "—",
         "outage": outage and _outage(outage, timezone),
-        "reports": [f"{r.ticket} ({r.kind}, {r.status.value})" for r in records.open_reports(session, account)[:3]],
+        "reports": [f"{r.ticket or 'sumado a un posible corte del sector'} ({r.kind}, {r.status.value})" for r in records.open_reports(session, account)[:3]],
         "complaints": [_complaint(c, today, timezone) for c in records.complaints_of(session, account)],
     }
 

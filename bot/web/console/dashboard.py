@@ -12,7 +12,7 @@ from typing import Dict, Mapping, Optional, Tuple
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot import clock, kpis, restoration
+from bot import clock, grouping, kpis, restoration
 from bot.db import models as m
 from bot.formatting import moment
 from bot.settings import Settings
@@ -39,9 +39,10 @@ async def dashboard(request: Request, agent: Dict = Depends(supervisor), db: Dat
     figures, error = await figures_for(request, db, config)
     expired = await db(lambda session: [expired_estimate_row(o, config.timezone)
                                         for o in restoration.expired_estimates(session)])
+    suspected = await db(lambda session: [suspected_row(s, config.timezone) for s in grouping.open_ones(session)])
     return render(request, "dashboard.html", {
         "agent": agent, "figures": figures, "sections": report.sections(figures), "error": error,
-        "expired_estimates": expired,
+        "expired_estimates": expired, "suspected_outages": suspected,
         "channels": kpis.CHANNELS, "fmt": report.fmt, "query": request.url.query})
 
 
@@ -66,6 +67,13 @@ async def dashboard_chart(name: str, request: Request, agent: Dict = Depends(sup
     figures, _ = await figures_for(request, db, config)
     return Response(await asyncio.to_thread(CHARTS[name], figures), media_type="image/png",
                     headers={"Cache-Control": "private, max-age=60"})
+
+
+def suspected_row(suspected: m.SuspectedOutage, timezone: str) -> Dict[str, str]:
+    """A fault several customers reported that the OMS has not confirmed, as a supervisor reads it."""
+    where = suspected.transformer.code if suspected.transformer else f"circuito {suspected.feeder.code}"
+    return {"id": str(suspected.id), "zone": suspected.zone.name, "where": where, "reports": str(suspected.reports),
+            "since": moment(suspected.opened_at, timezone), "last": moment(suspected.last_report_at, timezone)}
 
 
 def expired_estimate_row(outage: m.Outage, timezone: str) -> Dict[str, str]:
