@@ -7,7 +7,7 @@
     action-server [--port N] [--host H]   the action server alone (needs LUZ_ACTION_SECRET)
     chat --phone N    talk to the running assistant as that phone
     telegram set-webhook | poll   register Telegram's webhook, or poll in development
-    agent add|list|passwd|disable   console accounts (password asked, or LUZ_AGENT_PASSWORD)
+    agent add|list|passwd|disable|cap   console accounts (password asked, or LUZ_AGENT_PASSWORD); cap --max-open N
     apikey create NAME | list | revoke PREFIX   keys of the integration API
     webhook add NAME URL [--events E,F] | list | revoke NAME   systems told of events by signed POSTs
     report --month YYYY-MM [--out reports]       the monthly service report (HTML and PDF)
@@ -88,7 +88,8 @@ def _agent(args: argparse.Namespace, settings: Settings) -> int:
         if args.agent_command == "list":
             for agent in session.execute(select(m.Agent).order_by(m.Agent.username)).scalars():
                 state = "activo" if agent.active else "inactivo"
-                print(f"{agent.username:<20} {agent.full_name:<30} {agent.role.value:<11} {state}")
+                cap = agent.max_open if agent.max_open is not None else settings.agent_max_open
+                print(f"{agent.username:<20} {agent.full_name:<30} {agent.role.value:<11} {state:<9} máx. {cap}")
             return 0
         if not args.username:
             print("Indica el usuario.", file=sys.stderr)
@@ -109,6 +110,11 @@ def _agent(args: argparse.Namespace, settings: Settings) -> int:
         if agent is None:
             print(f"No existe el usuario {username}.", file=sys.stderr)
             return 1
+        if args.agent_command == "cap":  # the agent's own cap of open conversations (bot/assignment.py)
+            agent.max_open = args.max_open or None
+            shown = agent.max_open if agent.max_open is not None else f"{settings.agent_max_open} (LUZ_AGENT_MAX_OPEN)"
+            print(f"{username}: hasta {shown} conversaciones abiertas a la vez.")
+            return 0
         if args.agent_command == "passwd":
             new = password()
             if len(new) < 8:
@@ -334,10 +340,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     telegram.add_argument("telegram_command", choices=["set-webhook", "poll"])
     telegram.add_argument("--once", action="store_true", help="reenvía lo pendiente y termina")
     agent = commands.add_parser("agent", help="cuentas de la consola de asesores")
-    agent.add_argument("agent_command", choices=["add", "list", "passwd", "disable"])
+    agent.add_argument("agent_command", choices=["add", "list", "passwd", "disable", "cap"])
     agent.add_argument("username", nargs="?")
     agent.add_argument("--name", help="nombre completo")
     agent.add_argument("--role", choices=["agent", "supervisor"], default="agent")
+    agent.add_argument("--max-open", type=int, default=None,
+                       help="cap: conversaciones abiertas a la vez (0 o nada: el de LUZ_AGENT_MAX_OPEN)")
     apikey = commands.add_parser("apikey", help="claves de la API de integración")
     apikey.add_argument("apikey_command", choices=["create", "list", "revoke"])
     apikey.add_argument("name", nargs="?", help="nombre (create) o prefijo (revoke)")

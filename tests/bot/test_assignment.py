@@ -212,3 +212,16 @@ def test_a_supervisor_reassigns_by_hand_or_to_whoever_is_next(engine, team):
         assert again is not None and again.agent_id not in (target, None)
         said = [message.body for message in session.get(m.Handoff, asked).messages]
         assert "Jefa Prueba reasignó la conversación." in said
+
+
+def test_an_agent_s_own_cap_is_set_from_the_command_line(use_database, engine, capsys):
+    from bot.ops.cli import main
+
+    with session_scope(engine) as session:
+        username = create_agent(session, f"tope{next(_ids)}", "Tope Prueba", "clave-segura").username
+    assert main(["agent", "cap", username, "--max-open", "5"]) == 0
+    assert f"{username}: hasta 5 conversaciones abiertas a la vez." in capsys.readouterr().out
+    with session_scope(engine) as session:
+        assert session.execute(select(m.Agent.max_open).where(m.Agent.username == username)).scalar_one() == 5
+    assert main(["agent", "cap", username]) == 0  # back to LUZ_AGENT_MAX_OPEN
+    assert "hasta 3 (LUZ_AGENT_MAX_OPEN)" in capsys.readouterr().out
