@@ -178,19 +178,34 @@ async def transfer(handoff_id: int, agent: Dict = Depends(api_agent), to_agent: 
 
 @router.post("/handoffs/{handoff_id}/close", dependencies=[Depends(auth.check_csrf)])
 async def close(handoff_id: int, agent: Dict = Depends(api_agent), resolution: str = Form(""),
-                db: Database = Depends(database)):
+                db: Database = Depends(database), config: Settings = Depends(settings)):
+    """Closes with a resolution and asks for the rating, within the channel's rules: on WhatsApp after the 24-hour
+    window, as the approved ``survey`` template (``LUZ_WHATSAPP_TEMPLATES``) or else by SMS to the same phone."""
     if not resolution.strip():
         raise HTTPException(status_code=422, detail="Escribe cómo se resolvió antes de cerrar.")
+    template = config.template_for("survey")
 
     def finish(session: Session) -> Dict:
         handoff = owned(session, handoff_id, agent)
-        queue.close(session, handoff, session.get(m.Agent, agent["id"]), resolution)
-        return {"channel": handoff.channel, "conversation_id": handoff.conversation_id}
+        outside = not desk.window_open(session, handoff, m.utcnow())
+        survey = queue.close(session, handoff, session.get(m.Agent, agent["id"]), resolution)
+        channel, how = handoff.channel, None
+        if outside and not template and outbound.can_deliver("sms"):
+            channel = survey.channel = "sms"  # answered by SMS from the same phone: the same conversation id
+            how = "La encuesta se envió por SMS: la ventana de 24 h de WhatsApp estaba cerrada."
+        elif outside and template:
+            how = "La encuesta se envió como plantilla aprobada: la ventana de 24 h de WhatsApp estaba cerrada."
+        if how:
+            queue.add_message(session, handoff, "system", how)
+        return {"channel": channel, "conversation_id": handoff.conversation_id, "template": outside and bool(template)}
 
     closed = await db(finish)
-    await outbound.deliver(closed["channel"], closed["conversation_id"], [{
-        "text": queue.SURVEY_TEXT,
-        "buttons": [{"title": title, "payload": payload} for title, payload in queue.SURVEY_OPTIONS]}])
+    survey = [{"text": queue.SURVEY_TEXT,
+               "buttons": [{"title": title, "payload": payload} for title, payload in queue.SURVEY_OPTIONS]}]
+    if closed["template"] and template:
+        await outbound.deliver_all("whatsapp", closed["conversation_id"], survey, (template, {}))
+    else:
+        await outbound.deliver(closed["channel"], closed["conversation_id"], survey)
     return RedirectResponse("/console?aviso=cerrada", status_code=303)
 
 

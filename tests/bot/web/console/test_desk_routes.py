@@ -216,3 +216,21 @@ def test_only_supervisors_reassign_and_the_live_view_shows_who_is_online(app, en
     with session_scope(engine) as session:
         said = [message.body for message in session.get(m.Handoff, taken).messages if message.kind == "system"]
     assert any("asignó la conversación a" in text for text in said)
+
+
+def test_closing_after_the_window_asks_for_the_rating_by_sms(app, engine, twilio_api):
+    agent = person(engine)
+    csrf = sign_in(app, agent)
+    phone = f"+57315555{next(_ids):04d}"
+    taken = taken_by(engine, agent, conversation_id=phone, last_wrote=dt.timedelta(hours=30))
+    before = len(twilio_api.matching(lambda r: phone in r["to"]))
+    closed = app.post(f"/console/handoffs/{taken}/close", data={"csrf": csrf, "resolution": "Resuelto por SMS"},
+                      follow_redirects=False)
+    assert closed.status_code == 303
+    [went] = twilio_api.matching(lambda r: phone in r["to"])[before:]
+    assert went["to"] == phone and "Como calificas la atencion" in went["body"] and "5 Excelente" in went["body"]
+    with session_scope(engine) as session:
+        survey = session.execute(select(m.Survey).where(m.Survey.handoff_id == taken)).scalar_one()
+        assert (survey.channel, survey.conversation_id) == ("sms", phone)
+        said = [message.body for message in session.get(m.Handoff, taken).messages]
+    assert "La encuesta se envió por SMS: la ventana de 24 h de WhatsApp estaba cerrada." in said
