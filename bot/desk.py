@@ -14,11 +14,13 @@ from typing import List, Optional
 
 from sqlalchemy import func, or_, select
 
+from bot import clock
 from bot import handoff as queue
 from bot.db import models as m
 from bot.text import fold
 
 WHATSAPP_WINDOW = dt.timedelta(hours=24)
+CHANNEL_NAMES = {"whatsapp": "WhatsApp", "sms": "SMS", "telegram": "Telegram", "web": "el sitio web", "voice": "teléfono"}
 STATUS_LABELS = {"open": "Abierta", "pending": "Pendiente", "snoozed": "Pospuesta", "resolved": "Resuelta"}
 
 
@@ -90,7 +92,7 @@ def set_status(session, handoff: m.Handoff, status: str, now: dt.datetime, agent
     handoff.snoozed_until = until if status == "snoozed" else None
     text = f"{agent.full_name} marcó la conversación como {STATUS_LABELS[status].lower()}"
     queue.add_message(session, handoff, "system", text + (
-        f" hasta el {until.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC." if until else "."), now=now)
+        f" hasta el {clock.local(until):%d/%m a las %H:%M}." if until else "."), now=now)
 
 
 # Search and timeline -----------------------------------------------------------------------------
@@ -148,7 +150,8 @@ def timeline(session, handoff: m.Handoff, limit: int = 40) -> List[Moment]:
         labels_text = ", ".join(label.name for label in item.labels)
         detail = item.resolution or item.summary or ""
         moments.append(Moment(item.created_at, "conversation",
-                              f"Conversación por {item.channel}" + (f" · {labels_text}" if labels_text else ""),
+                              f"Conversación por {CHANNEL_NAMES.get(item.channel, item.channel)}"
+                              + (f" · {labels_text}" if labels_text else ""),
                               detail[:160], item.id))
     if customer_id is not None:
         accounts = select(m.Account.id).where(m.Account.customer_id == customer_id)

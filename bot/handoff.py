@@ -119,9 +119,21 @@ def agents_available(session: Session, now: dt.datetime) -> int:
     ).scalar_one()
 
 
+def free_places(session: Session, settings: Settings, now: dt.datetime) -> int:
+    """Conversations the available agents can still be given before reaching their caps (``bot/assignment.py``)."""
+    from bot import assignment  # it builds on this module
+
+    agents = assignment.available_agents(session, now)
+    counts = assignment.open_counts(session, [agent.id for agent in agents])
+    return sum(max(0, assignment.cap_of(agent, settings) - counts[agent.id]) for agent in agents)
+
+
 def wait_minutes(session: Session, position: int, settings: Settings, now: dt.datetime) -> int:
-    """Position times the average handling time, shared among the available agents (those signed in when
-    nobody chose to be available: they take conversations from the queue by hand)."""
+    """About a minute when an available agent has room for this place (the desk assigns it in seconds); otherwise
+    position times the average handling time, shared among the available agents (those signed in when nobody
+    chose to be available: they take conversations from the queue by hand)."""
+    if position <= free_places(session, settings, now):
+        return 1
     agents = max(1, agents_available(session, now) or agents_online(session, now))
     return max(1, math.ceil(position * settings.handle_minutes / agents))
 

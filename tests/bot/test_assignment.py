@@ -74,6 +74,9 @@ def test_conversations_go_round_robin_among_available_agents(engine, team):
     done = sweep(engine, team)
     assert [item.agent_id for item in done.assigned] == team  # one each, in turn
     assert all("Ya tengo tu conversación" in item.greeting for item in done.assigned)
+    with session_scope(engine) as session:  # three more fit (caps of 2): a customer there is told about a minute
+        assert handoff.free_places(session, DESK, clock.now()) == 3
+        assert [handoff.wait_minutes(session, place, DESK, clock.now()) for place in (3, 4)] == [1, 8]
     fourth = ask(engine)
     travel_on(engine, minutes=1)
     sweep(engine, team)

@@ -83,7 +83,7 @@ def test_the_timeline_joins_conversations_and_tickets_across_channels(engine, ta
         moments = desk.timeline(session, item)
         kinds = {moment.kind for moment in moments}
         assert {"conversation", "complaint"} <= kinds
-        assert any(moment.handoff_id == earlier.id and "telegram" in moment.title for moment in moments)
+        assert any(moment.handoff_id == earlier.id and "Telegram" in moment.title for moment in moments)
         assert [moment.at for moment in moments] == sorted((moment.at for moment in moments), reverse=True)
 
 

@@ -21,6 +21,8 @@
     if (ok) {
       presence.value = data.presence;
       presence.dataset.presence = data.presence;
+      const hint = document.getElementById("presence-hint");
+      if (hint) hint.hidden = data.presence === "online";
       toast({ title: `Tu estado: ${data.label}`, body: data.presence === "online" ? "Recibirás conversaciones." : "No recibirás conversaciones nuevas." });
     }
   }
