@@ -195,3 +195,23 @@ def test_an_unsigned_call_is_refused_and_a_repeated_turn_is_processed_once(produ
     again = call.post("/webhooks/voice/gather?turn=1", form)  # Twilio's retry of the same turn
     assert first.status_code == again.status_code == 200 and first.text == again.text
     assert turns_received(product, "voice:+573001234503") == before + 1
+
+
+SAID_ON_THE_LINE = [  # answers full of figures, dates, times, masks and links in the chat
+    ("+573001234506", "quiero una copia de la factura"), ("+573001234506", "mi historial de consumo"),
+    ("+573001234506", "estado de mis reclamos"), ("+573001234505", "cuánto generé con los paneles"),
+    ("+573001234505", "cuáles son las tarifas"), ("+573001234504", "cuándo vuelve la luz"),
+    ("+573001234504", "cómo pago la factura"), ("+573001234502", "cuánto debo"), ("+573001234503", "horario de las oficinas"),
+    ("+573001234501", "quiero un acuerdo de pago"), ("+573001234504", "hay cortes programados"),
+]
+
+
+def test_nothing_said_on_the_line_holds_a_raw_figure_a_date_a_mask_or_a_link(product):
+    for caller, request in SAID_ON_THE_LINE:
+        call = Call(product, caller)
+        call.answer()
+        reply = call.say(request)  # Call.gather checks every <Say> (assert_speakable)
+        assert reply.says and all(said.strip() for said in reply.says), (request, reply.xml)
+        assert not re.search(r"\b(?:ene|feb|mar|abr|may|jun|jul|ago|sept?|oct|nov|dic) (?:veinti|dos mil)", reply.text)
+        if "enlace" in reply.text:
+            assert "Te envié el enlace por mensaje de texto." in reply.says

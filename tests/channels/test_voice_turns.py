@@ -5,6 +5,7 @@ stood in for where the turn reaches the assistant (the whole calls through the r
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 
@@ -144,3 +145,73 @@ async def test_silence_is_met_with_the_question_again_then_a_polite_goodbye(line
     with session_scope(engine) as session:
         call = session.execute(select(m.VoiceCall).where(m.VoiceCall.call_sid == sid)).scalar_one()
     assert call.outcome == "silence" and call.silences == 2
+
+
+def assistant_that(line: VoiceInput, reason: str):
+    """Stands in for Rasa where the assistant hands the caller over (a hazard, a request for a person), as
+    actions/handoff.py does: its words, then the queue's answer."""
+    from bot import handoff
+    from bot.db.engine import engine_for
+
+    async def turn(message):
+        if message.text == "/session_start":
+            return
+        out = message.output_channel
+        if reason == "hazard":
+            await out.send_text_message(message.sender_id, "⚠️ Por tu seguridad: aléjate al menos 10 metros del cable.")
+            await out.send_text_message(message.sender_id, "Registré la emergencia con prioridad máxima: número EM-0000042.")
+        with session_scope(engine_for(line.settings.database_url)) as session:
+            placement = handoff.request(session, conversation_id=message.sender_id, channel="voice", reason=reason,
+                                        settings=line.settings, phone=message.metadata.get("phone"))
+            if placement.queued:
+                await out.send_text_message(message.sender_id, handoff.queued_text(placement))
+            else:
+                await out.send_text_with_buttons(message.sender_id, handoff.unavailable_text(placement), [
+                    {"title": title, "payload": payload} for title, payload in handoff.UNAVAILABLE_BUTTONS])
+    return turn
+
+
+async def test_a_hazard_out_of_hours_is_said_first_and_put_through_at_once(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
+    with clock.travel_to(dt.datetime(2026, 11, 22, 2, 30, tzinfo=BOGOTA)):  # Sunday, half past two in the morning
+        request = signed_request(PUBLIC, TWILIO_TOKEN, "/webhooks/voice/gather?turn=1", {
+            "CallSid": sid, "AccountSid": TWILIO_SID, "From": phone, "To": VOICE_FROM, "Direction": "inbound",
+            "SpeechResult": "hay un cable caído echando chispas", "Confidence": "0.9"})
+        told = heard(await line.respond(request, assistant_that(line, "hazard"), 1))
+    assert told.says[0] == "Por tu seguridad: aléjate al menos diez metros del cable."
+    assert told.says[1] == "Registré la emergencia con prioridad máxima: número E M cuarenta y dos."
+    assert "Ahora te comunico con nuestro equipo de emergencias" in told.says[2] and told.dial == "+576015550100"
+    assert "quedó de primero" not in told.text and "chat" not in told.text  # the chat's queue words are not said
+    with session_scope(engine) as session:
+        [queued] = session.execute(select(m.Handoff).where(m.Handoff.conversation_id == f"voice:{phone}")).scalars()
+    assert queued.reason == "hazard" and queued.status == m.HandoffStatus.closed  # taken by the phone line
+
+
+async def test_a_person_offered_by_the_assistant_out_of_hours_becomes_a_callback(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
+    with clock.travel_to(dt.datetime(2026, 11, 18, 20, 0, tzinfo=BOGOTA)):
+        request = signed_request(PUBLIC, TWILIO_TOKEN, "/webhooks/voice/gather?turn=1", {
+            "CallSid": sid, "AccountSid": TWILIO_SID, "From": phone, "To": VOICE_FROM, "Direction": "inbound",
+            "SpeechResult": "necesito que alguien me ayude con esto ya mismo", "Confidence": "0.9"})
+        told = heard(await line.respond(request, assistant_that(line, "requested"), 1))
+    assert told.dial is None and "no hay asesores disponibles" not in told.text  # the chat's choice is not offered
+    assert "te llamemos a este número apenas abramos" in told.text and not any("Di «" in s for s in told.says)
+
+
+async def test_a_turn_repeated_while_it_is_answered_waits_for_that_answer(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
+    asked = []
+
+    async def slow_assistant(message):
+        if message.text != "/session_start":
+            asked.append(message.text)
+            await asyncio.sleep(1)
+            await message.output_channel.send_text_message(message.sender_id, "Tu saldo es $ 84.350.")
+
+    form = {"CallSid": sid, "AccountSid": TWILIO_SID, "From": phone, "To": VOICE_FROM, "Direction": "inbound",
+            "SpeechResult": "cuánto debo", "Confidence": "0.9"}
+    first, again = await asyncio.gather(*(
+        line.respond(signed_request(PUBLIC, TWILIO_TOKEN, "/webhooks/voice/gather?turn=1", form), slow_assistant, 1)
+        for _ in range(2)))
+    assert asked == ["cuánto debo"] and first.body == again.body
+    assert heard(first).says == ["Tu saldo es ochenta y cuatro mil trescientos cincuenta pesos."]
