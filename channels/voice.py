@@ -187,8 +187,8 @@ class VoiceInput(InputChannel):
             return await self.silence(turn, conversation, claim)
         if digits == AGENT_KEY or (speech and not digits and wants_person(speech)):
             return await self.person(sid, phone, conversation, turn, heard)
-        try:
-            confidence = float(form.get("Confidence") or 0)
+        try:  # some of Twilio's speech models give no confidence: what they heard is taken as heard
+            confidence = float(form["Confidence"]) if form.get("Confidence") else 1.0
         except ValueError:
             confidence = 0.0
         if speech and not digits and confidence < self.settings.voice_min_confidence and claim.unclear < len(UNCLEAR):

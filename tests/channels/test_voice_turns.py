@@ -215,3 +215,18 @@ async def test_a_turn_repeated_while_it_is_answered_waits_for_that_answer(line, 
         for _ in range(2)))
     assert asked == ["cuánto debo"] and first.body == again.body
     assert heard(first).says == ["Tu saldo es ochenta y cuatro mil trescientos cincuenta pesos."]
+
+
+async def test_speech_without_a_confidence_is_taken_as_heard(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
+    asked = []
+
+    async def assistant(message):
+        if message.text != "/session_start":
+            asked.append(message.text)
+            await message.output_channel.send_text_message(message.sender_id, "Claro.")
+
+    form = {"CallSid": sid, "AccountSid": TWILIO_SID, "From": phone, "To": VOICE_FROM, "Direction": "inbound",
+            "SpeechResult": "cuánto debo"}  # a speech model that gives no Confidence
+    told = heard(await line.respond(signed_request(PUBLIC, TWILIO_TOKEN, "/webhooks/voice/gather?turn=1", form), assistant, 1))
+    assert asked == ["cuánto debo"] and told.says == ["Claro."]
