@@ -220,9 +220,10 @@ def say(parent, text: str, style: VoiceStyle) -> None:
 
 
 def gather_twiml(sentences: Sequence[str], options: Sequence[Tuple[str, str]], action: str, style: VoiceStyle,
-                 pause_first: int = 0) -> str:
+                 pause_first: int = 0, closing: Sequence[str] = ()) -> str:
     """Say the turn and listen: speech or keys, posted to ``action`` even when nothing was heard (silence).
-    ``pause_first``: seconds of silence before speaking (a call Luz placed: the customer says "¿aló?")."""
+    ``pause_first``: seconds of silence before speaking (a call Luz placed: the customer says "¿aló?");
+    ``closing``: said after the menu."""
     response = VoiceResponse()
     if pause_first:
         response.pause(length=pause_first)
@@ -231,7 +232,7 @@ def gather_twiml(sentences: Sequence[str], options: Sequence[Tuple[str, str]], a
                     action_on_empty_result=True, speech_timeout="auto", timeout=style.timeout_seconds,
                     finish_on_key="#", num_digits=1 if single_key else None,
                     hints=", ".join([option_label(title) for title, _payload in options] + ["asesor"]))
-    for sentence in list(sentences) + menu_sentences(options):
+    for sentence in list(sentences) + menu_sentences(options) + list(closing):
         say(gather, sentence, style)
     response.append(gather)
     return str(response)

@@ -50,8 +50,9 @@ from channels.twilio import form_of
 
 log = logging.getLogger(__name__)
 
-GREETING = ("Hola, soy Luz, la asistente virtual de Energía del Valle. ¿En qué te ayudo? Puedes decirme, por ejemplo, "
-            "«cuánto debo», «no tengo luz» o «hay un cable caído».")
+GREETING = ("Hola, soy Luz, la asistente virtual de Energía del Valle. Dime en pocas palabras en qué te ayudo, por "
+            "ejemplo «hay un cable caído», o elige una opción.")
+MAIN_MENU = [("Mi saldo", "/check_balance"), ("No tengo luz", "/report_outage"), ("Pagar la factura", "/pay_bill")]
 PERSON_HINT = "Para hablar con un asesor, di «asesor» o marca cero en cualquier momento."
 STILL_THERE = "¿Sigues ahí? No te escuché."
 SILENT_GOODBYE = ("Como no te escucho, voy a terminar la llamada. Gracias por llamar a Energía del Valle. "
@@ -176,7 +177,8 @@ class VoiceInput(InputChannel):
         """The TwiML for this turn and where the call stands after it."""
         if turn == 0:
             await self.fresh_session(conversation, phone, on_new_message)
-            return (gather_twiml([GREETING, PERSON_HINT], [], self.action(1), self.style),
+            await asyncio.to_thread(inbox.remember_menu, conversation, MAIN_MENU)  # what the greeting offers
+            return (gather_twiml([GREETING], MAIN_MENU, self.action(1), self.style, closing=[PERSON_HINT]),
                     {"last_said": "¿En qué te ayudo?"})
         if form.get("DialCallStatus"):
             return await self.dialed(form["DialCallStatus"], sid, phone, conversation, turn)
@@ -206,7 +208,6 @@ class VoiceInput(InputChannel):
         try:
             await on_new_message(UserMessage(SESSION_START, CollectingOutputChannel(), conversation,
                                              input_channel=self.channel, metadata=metadata))
-            await asyncio.to_thread(inbox.remember_menu, conversation, [])
         except Exception:  # noqa: BLE001 - the greeting goes anyway; the next turn continues the earlier session
             log.exception("could not start a new session for the call of %s", conversation)
 

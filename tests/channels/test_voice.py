@@ -82,6 +82,15 @@ def test_a_call_is_greeted_and_listens_for_speech_and_keys_in_colombian_spanish(
     assert_speakable(greeting)
 
 
+def test_the_greetings_menu_is_answered_on_the_keypad(product):
+    call = Call(product, "+573001234501")
+    greeting = call.answer()
+    assert greeting.says[1:4] == ["Di «mi saldo» o marca uno.", "Di «no tengo luz» o marca dos.",
+                                  "Di «pagar la factura» o marca tres."]
+    assert greeting.gather.get("numDigits") == "1"
+    assert money_words(balance_of(product, "100200301").amount_due) in call.press("1").text
+
+
 def test_the_balance_is_said_in_words_and_the_payment_link_goes_by_text_message(product, twilio_api):
     call = Call(product, "+573001234501")
     call.answer()
