@@ -112,6 +112,9 @@ def search(session, text: str, limit: int = 50) -> List[m.Handoff]:
                           .where(m.Complaint.ticket == text.upper())),
         m.Customer.id.in_(select(m.Account.customer_id).join(m.OutageReport, m.OutageReport.account_id == m.Account.id)
                           .where(m.OutageReport.ticket == text.upper())),
+        m.Customer.id.in_(select(m.ServiceRequest.customer_id).where(m.ServiceRequest.ticket == text.upper())),
+        m.Customer.id.in_(select(m.Account.customer_id).join(m.ServiceRequest, m.ServiceRequest.account_id == m.Account.id)
+                          .where(m.ServiceRequest.ticket == text.upper())),
     ]
     if len(digits) >= 7:
         who.append(m.Customer.id.in_(select(m.Phone.customer_id).where(m.Phone.number.like(f"%{digits}"))))
@@ -143,8 +146,12 @@ def timeline(session, handoff: m.Handoff, limit: int = 40) -> List[Moment]:
     """Everything the utility has had with this customer, across channels and conversations, newest first."""
     customer_id = handoff.customer_id
     ways = [m.Handoff.conversation_id == handoff.conversation_id]
-    if customer_id is not None:
+    if customer_id is not None:  # the same person on any channel: their record, their phones, their Telegram chat
+        customer = session.get(m.Customer, customer_id)
         ways.append(m.Handoff.customer_id == customer_id)
+        ways.append(m.Handoff.conversation_id.in_([phone.number for phone in customer.phones]))
+        if customer.telegram_user_id:
+            ways.append(m.Handoff.conversation_id == f"tg:{customer.telegram_user_id}")
     moments: List[Moment] = []
     for item in session.execute(select(m.Handoff).where(or_(*ways))).scalars():
         labels_text = ", ".join(label.name for label in item.labels)

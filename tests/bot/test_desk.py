@@ -78,12 +78,20 @@ def test_the_timeline_joins_conversations_and_tickets_across_channels(engine, ta
         earlier = m.Handoff(conversation_id="tg:777", channel="telegram", reason="requested", priority=1,
                             customer_id=item.customer_id, status=m.HandoffStatus.closed, desk_status="resolved",
                             resolution="Se explicó el recargo", created_at=clock.now() - dt.timedelta(days=40))
-        session.add(earlier)
+        item.customer.telegram_user_id = "778"  # a Telegram chat linked to Pedro, where he was never identified
+        unlinked = m.Handoff(conversation_id="tg:778", channel="telegram", reason="fallback", priority=2,
+                             status=m.HandoffStatus.left, desk_status="resolved", created_at=clock.now() - dt.timedelta(days=3))
+        by_sms = m.Handoff(conversation_id="+573001234506", channel="sms", reason="requested", priority=2,
+                           status=m.HandoffStatus.closed, desk_status="resolved", created_at=clock.now() - dt.timedelta(days=9))
+        session.add_all([earlier, unlinked, by_sms])
         session.flush()
         moments = desk.timeline(session, item)
         kinds = {moment.kind for moment in moments}
         assert {"conversation", "complaint"} <= kinds
-        assert any(moment.handoff_id == earlier.id and "Telegram" in moment.title for moment in moments)
+        titles = {moment.handoff_id: moment.title for moment in moments if moment.handoff_id}
+        assert titles[earlier.id] == "Conversación por Telegram" and titles[unlinked.id] == "Conversación por Telegram"
+        assert titles[by_sms.id] == "Conversación por SMS"
+        item.customer.telegram_user_id = None
         assert [moment.at for moment in moments] == sorted((moment.at for moment in moments), reverse=True)
 
 
