@@ -126,6 +126,8 @@ def release(session, handoff: m.Handoff, why: str, now: dt.datetime) -> None:
     handoff.previous_agent_id = handoff.agent_id
     handoff.status, handoff.agent_id, handoff.assigned_at = m.HandoffStatus.queued, None, None
     handoff.desk_status, handoff.snoozed_until = "open", None
+    # the queue watcher's "still waiting, want a callback?" is for a first wait, not for one being handed over
+    handoff.patience_told_at = handoff.patience_told_at or now
     queue.add_message(session, handoff, "system", why, now=now)
 
 

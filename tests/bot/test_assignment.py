@@ -121,6 +121,7 @@ def test_an_unanswered_conversation_goes_to_another_agent_after_the_configured_t
         item = session.get(m.Handoff, asked)
         said = [message.body for message in item.messages if message.kind == "system"]
         assert any("no respondió en 5 min" in text for text in said)
+        assert item.patience_told_at is not None  # not offered a callback as if still in a first wait
         taken = session.execute(select(m.InteractionEvent).where(
             m.InteractionEvent.kind == "handoff_taken", m.InteractionEvent.conversation_id == item.conversation_id)).all()
         assert len(taken) == 1  # one wait, counted once in the KPIs
