@@ -152,12 +152,16 @@ class ActionAskAccountNumber(GuardedAction):
 
 
 class ActionAskIdLast4(GuardedAction):
-    """The second factor, asked only when the phone is not registered on the account."""
+    """The second factor, asked only when the phone is not registered on the account (or there is no phone)."""
 
     def name(self) -> str:
         return "action_ask_id_last4"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if sender_phone(tracker) is None:  # the website widget (a visitor session), Telegram without a shared phone
+            dispatcher.utter_message(text="Por tu seguridad, dime los últimos 4 dígitos del documento de identidad "
+                                          "del titular de esa cuenta.")
+            return []
         dispatcher.utter_message(
             text="Por tu seguridad, como escribes desde un número que no está registrado en esa cuenta, "
             "dime los últimos 4 dígitos del documento de identidad del titular."

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.db import models as m
 from bot.events import BILLING_INTENTS
 
-CHANNELS = ("whatsapp", "sms", "telegram", "voice", "rest")
+CHANNELS = ("whatsapp", "sms", "telegram", "voice", "web", "rest")
 
 
 ByKind = Dict[str, List[m.InteractionEvent]]  # the period's events by kind

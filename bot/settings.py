@@ -13,7 +13,8 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+from typing import Dict, Mapping, Optional, Tuple
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +62,10 @@ LUZ_INBOX_RETRY_SECONDS = "LUZ_INBOX_RETRY_SECONDS"  # how often a Rasa process 
 LUZ_AGENT_MAX_OPEN = "LUZ_AGENT_MAX_OPEN"
 LUZ_AGENT_ANSWER_MINUTES = "LUZ_AGENT_ANSWER_MINUTES"
 LUZ_AGENT_AWAY_MINUTES = "LUZ_AGENT_AWAY_MINUTES"
+# The website widget (issue 21): which sites may embed it, where it talks to Luz, how long a visitor session lasts.
+LUZ_WIDGET_ORIGINS = "LUZ_WIDGET_ORIGINS"
+LUZ_WIDGET_API_URL = "LUZ_WIDGET_API_URL"
+LUZ_WIDGET_SESSION_HOURS = "LUZ_WIDGET_SESSION_HOURS"
 # Providers (channels/): Twilio for WhatsApp and SMS, Telegram's Bot API; *_API_BASE_URL points at emulators in tests.
 TWILIO_ACCOUNT_SID = "TWILIO_ACCOUNT_SID"
 TWILIO_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
@@ -107,6 +112,18 @@ class Secret:
 
     def __bool__(self) -> bool:
         return bool(self._value)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower case, as a browser sends it in ``Origin``; "" when it has none."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def origins(listed: str) -> Tuple[str, ...]:
+    """The origins of a comma- or space-separated list of URLs (``LUZ_WIDGET_ORIGINS``)."""
+    found = (origin_of(item) for item in listed.replace(",", " ").split())
+    return tuple(dict.fromkeys(item for item in found if item))
 
 
 def _sqlite_url(name: str) -> str:
@@ -160,6 +177,11 @@ class Settings:
     agent_max_open: int = 3  # open conversations given to one agent at most (an agent's own cap overrides it)
     agent_answer_minutes: int = 5  # a customer waiting this long for the agent's answer goes to another agent
     agent_away_minutes: int = 10  # an available agent who does nothing this long becomes away
+    # The website widget: the origins (scheme://host[:port]) whose pages may talk to it (default: PUBLIC_BASE_URL's),
+    # the URL of its channel on the Rasa server, and how long a signed visitor session is honoured.
+    widget_origins: Tuple[str, ...] = ()
+    widget_api_url: str = ""
+    widget_session_hours: float = 12.0
     twilio_account_sid: str = ""
     twilio_auth_token: Secret = Secret("")  # also the key that signs Twilio's webhooks
     twilio_whatsapp_from: str = ""  # "whatsapp:+57..." sender; empty: WhatsApp is off
@@ -200,6 +222,10 @@ class Settings:
         public_port = int(env.get(LUZ_PUBLIC_PORT, cls.public_port))
         database_url = env.get(DATABASE_URL) or (PRODUCTION_DATABASE_URL if production else _sqlite_url("luz.db"))
         default_public_url = f"http://localhost:{public_port if production else web_port}"
+        public_base_url = (env.get(PUBLIC_BASE_URL) or default_public_url).rstrip("/")
+        # Behind nginx the widget's channel is on the public host; in development, on the Rasa server's own port.
+        widget_api_url = env.get(LUZ_WIDGET_API_URL) or (
+            f"{public_base_url}/webhooks/web" if production else f"http://127.0.0.1:{rasa_port}/webhooks/web")
         return cls(
             database_url=database_url,
             timezone=env.get(LUZ_TIMEZONE, cls.timezone),
@@ -210,7 +236,7 @@ class Settings:
             seed=int(env.get(LUZ_SEED, cls.seed)),
             signing_secret=Secret(env.get(LUZ_SIGNING_SECRET) or DEV_SIGNING_SECRET),
             session_secret=Secret(env.get(LUZ_SESSION_SECRET) or DEV_SESSION_SECRET),
-            public_base_url=(env.get(PUBLIC_BASE_URL) or default_public_url).rstrip("/"),
+            public_base_url=public_base_url,
             web_port=web_port,
             payment_url_template=env.get(LUZ_PAYMENT_URL, cls.payment_url_template),
             agent_phone=env.get(LUZ_AGENT_PHONE, cls.agent_phone),
@@ -245,6 +271,10 @@ class Settings:
             agent_max_open=int(env.get(LUZ_AGENT_MAX_OPEN) or cls.agent_max_open),
             agent_answer_minutes=int(env.get(LUZ_AGENT_ANSWER_MINUTES) or cls.agent_answer_minutes),
             agent_away_minutes=int(env.get(LUZ_AGENT_AWAY_MINUTES) or cls.agent_away_minutes),
+            widget_origins=origins(env.get(LUZ_WIDGET_ORIGINS) or (public_base_url if production else
+                                   f"{public_base_url} http://localhost:{web_port} http://127.0.0.1:{web_port}")),
+            widget_api_url=widget_api_url.rstrip("/"),
+            widget_session_hours=float(env.get(LUZ_WIDGET_SESSION_HOURS) or cls.widget_session_hours),
             twilio_account_sid=env.get(TWILIO_ACCOUNT_SID, ""),
             twilio_auth_token=Secret(env.get(TWILIO_AUTH_TOKEN, "")),
             twilio_whatsapp_from=env.get(TWILIO_WHATSAPP_FROM, ""),

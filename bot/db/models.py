@@ -877,3 +877,37 @@ class VoiceTurn(Base):
     heard: Mapped[Optional[str]] = Column(Text)  # what the caller said or keyed, as Luz took it
     twiml: Mapped[Optional[str]] = Column(Text)  # None while the turn is being answered
     created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+# --- website widget (issue 21) ---
+
+class WebVisitor(Base):
+    """A website visitor's session: a random conversation id the server issued and signed (``channels/visitors.py``).
+
+    It names nobody: a visitor identifies like any stranger, with the account number and the second factor."""
+
+    __tablename__ = "web_visitors"
+
+    id: Mapped[str] = Column(String(40), primary_key=True)  # the conversation id, "web:<random>"
+    origin: Mapped[Optional[str]] = Column(String(200))  # the page's origin that opened it
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class WebMessage(Base):
+    """One message of a visitor's conversation as the widget shows it, in order: the visitor's, Luz's, an agent's.
+
+    The web provider writes Luz's and the agents' here (the widget reads them by polling); the widget's own
+    messages are kept too, so a reloaded page shows the conversation again."""
+
+    __tablename__ = "web_messages"
+    __table_args__ = (Index("ix_web_messages_visitor_id", "visitor_id", "id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    visitor_id: Mapped[str] = Column(ForeignKey("web_visitors.id", ondelete="CASCADE"), nullable=False)
+    author: Mapped[str] = Column(String(20), nullable=False)  # visitor, luz, agent
+    author_name: Mapped[Optional[str]] = Column(String(80))  # the agent's first name
+    text: Mapped[str] = Column(Text, nullable=False, default="")
+    media_url: Mapped[Optional[str]] = Column(String(500))
+    buttons: Mapped[Optional[list]] = Column(JSON)  # [[title, payload], ...]
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)

@@ -357,7 +357,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     report = commands.add_parser("report", help="informe mensual del servicio (HTML y PDF)")
     report.add_argument("--month", required=True, help="AAAA-MM")
     report.add_argument("--out", default="reports", help="carpeta de salida")
-    report.add_argument("--channel", choices=["whatsapp", "sms", "telegram"], help="solo un canal")
+    report.add_argument("--channel", choices=["whatsapp", "sms", "telegram", "web"], help="solo un canal")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()

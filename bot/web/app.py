@@ -1,8 +1,8 @@
 """FastAPI application factory: ``create_app(settings)``, nothing built at import.
 
 ``uvicorn bot.web.app:create_app --factory`` runs it (production profile, container image). The
-app serves the documents the assistant links to (``files``), the agent console (``console``) and
-the integration API (``api``), and in the process that runs it (``LUZ_SCHEDULER=on``) the
+app serves the documents the assistant links to (``files``), the agent console (``console``),
+the integration API (``api``) and the website chat widget (``widget``), and in the process that runs it (``LUZ_SCHEDULER=on``) the
 scheduler: notifications, reminders and the queue watcher. What routes need is built here once
 and kept on ``app.state`` for their dependencies (``deps``).
 """
@@ -20,7 +20,7 @@ from bot.db.engine import engine_for
 from bot.jobs.scheduler import SchedulerLeadership, build_scheduler
 from bot.links import LinkSigner
 from bot.settings import Settings, get_settings
-from bot.web import api, console, files
+from bot.web import api, console, files, widget
 from bot.web.console.access import SignedOut, signed_out_handler
 from bot.web.console.pages import HERE as CONSOLE_DIR
 from bot.web.console.pages import console_templates
@@ -73,6 +73,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.router.add_api_route("/", home, include_in_schema=False)
     app.router.add_api_route("/health", health, include_in_schema=False)
     app.include_router(files.router)
+    app.include_router(widget.router)
     return app
 
 

@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-COLORS = {"whatsapp": "#25A244", "sms": "#0B5394", "telegram": "#2AA3DF", "rest": "#999999"}
+COLORS = {"whatsapp": "#25A244", "sms": "#0B5394", "telegram": "#2AA3DF", "web": "#0B4F8A", "rest": "#999999"}
 
 
 def _png(figure) -> bytes:

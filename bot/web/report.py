@@ -23,7 +23,7 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 from bot.formatting import month as month_name
 from bot.web.kpi_charts import CHARTS
 
-CHANNEL_NAMES = {"whatsapp": "WhatsApp", "sms": "SMS", "telegram": "Telegram", "rest": "web/API"}
+CHANNEL_NAMES = {"whatsapp": "WhatsApp", "sms": "SMS", "telegram": "Telegram", "web": "sitio web", "rest": "API REST (pruebas)"}
 TEMPLATES = Path(__file__).resolve().parent / "console" / "templates"
 
 

@@ -1,4 +1,4 @@
-"""The providers that carry Luz's messages: Twilio (WhatsApp, SMS) and Telegram, behind one interface.
+"""The providers that carry Luz's messages: Twilio (WhatsApp, SMS), Telegram and the website widget, behind one interface.
 
 Every provider sends one message to one address with the same call, ``await provider.send(address,
 message)``, and answers with a ``Delivery`` (the provider's id, or why not and whether trying again may
@@ -28,7 +28,7 @@ from channels.render import ChannelProfile, Delivery
 log = logging.getLogger(__name__)
 
 Template = Tuple[str, Dict[str, str]]  # an approved WhatsApp template: its content SID and variables
-CHANNELS = ("whatsapp", "sms", "telegram", "voice")
+CHANNELS = ("whatsapp", "sms", "telegram", "voice", "web")
 
 
 class Message(TypedDict, total=False):
@@ -91,7 +91,8 @@ class Provider(ABC):
 
 
 def provider_for(channel: str, settings: Settings) -> Optional[Provider]:
-    """The provider of ``channel`` ("whatsapp", "sms", "telegram", "voice": calls), configured or not; None otherwise."""
+    """The provider of ``channel`` ("whatsapp", "sms", "telegram", "voice": calls, "web": the website widget), configured or
+    not; None otherwise."""
     if channel in ("whatsapp", "sms"):
         from channels.providers.twilio import SmsProvider, WhatsAppProvider
 
@@ -104,4 +105,8 @@ def provider_for(channel: str, settings: Settings) -> Optional[Provider]:
         from channels.providers.telegram import TelegramProvider
 
         return TelegramProvider.from_settings(settings)
+    if channel == "web":
+        from channels.providers.web import WebProvider
+
+        return WebProvider.from_settings(settings)
     return None

@@ -17,7 +17,7 @@ router = APIRouter()
 @router.get("/kpis", summary="Service KPIs for a date range (local days, both included), optionally one channel")
 async def get_kpis(
     since: dt.date = Query(..., alias="from"), until: dt.date = Query(..., alias="to"),
-    channel: Optional[Literal["whatsapp", "sms", "telegram", "rest"]] = None,
+    channel: Optional[Literal["whatsapp", "sms", "telegram", "web", "rest"]] = None,
     every: Literal["day", "week", "month"] = "day", key_id: int = Depends(api_key),
     db: Database = Depends(database), config: Settings = Depends(settings),
 ):
