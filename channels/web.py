@@ -2,21 +2,25 @@
 
 It is public, called from browsers on other sites, so before anything it checks, in this order:
 
-- **origin**: a browser's request (and its CORS preflight) from a page outside ``LUZ_WIDGET_ORIGINS`` is refused
-  (403, no CORS headers, so the browser hides any answer from that page); allowed origins get their CORS headers;
+- **origin**: a browser's call from a page outside ``LUZ_WIDGET_ORIGINS`` is refused (403, no CORS headers, so
+  the browser hides any answer from that page) before anything happens; allowed origins get their CORS headers;
 - **size**: a body over ``MAX_BODY`` bytes is refused with a polite answer (413); a text over 1,000 characters is
   answered like on every channel ("¿me lo resumes?");
 - **session**: ``POST /session`` issues a random, signed visitor session (``channels/visitors.py``), at most
-  ``SESSIONS_PER_MINUTE`` per client address; every other call carries it (``Authorization: Bearer``), and a
-  forged, altered, expired or unknown one is refused (401), so the widget starts a new one;
+  ``SESSIONS_PER_MINUTE`` per client address; every other call carries it (``"token"`` in the body, or
+  ``Authorization: Bearer``), and a forged, altered, expired or unknown one is refused (401), so the widget starts
+  a new one;
 - **rate**: a visitor's messages pass the sender rate and the cap of turns in flight of every channel
   (``channels/bounds.py`` through ``channels/conversation.py``); polls are bounded per visitor too (429).
 
-``POST /webhook`` takes ``{"id": <the widget's id for the message>, "text": ..., "label": <a button's title>,
+``POST /webhook`` takes ``{"token", "id": <the widget's id for the message>, "text", "label": <a button's title>,
 "after": <the last message shown>}`` — nothing else is read: no sender, no phone, no metadata — runs the turn
 (each id once, so a retried request is not a second turn) and answers with the messages after ``after``.
-``GET /messages?after=N`` is the poll that brings an agent's replies after a handoff. The conversation id is the
-visitor session, never a phone, so a visitor identifies with the account number and the second factor.
+``POST /messages`` (``{"token", "after"}``) is the poll that brings an agent's replies after a handoff.
+
+The widget sends JSON as ``text/plain`` with the token in the body: "simple" cross-origin requests, which need
+no CORS preflight. That spares a round trip per poll, and Rasa's own CORS layer (sanic-cors, which answers every
+preflight itself) never stands between the widget and this channel.
 """
 from __future__ import annotations
 
@@ -40,7 +44,10 @@ from channels.providers import provider_for
 from channels.providers.web import WebProvider
 
 log = logging.getLogger(__name__)
-MAX_BODY = 4096  # bytes of one call's JSON: a 1,000-character message in any script fits with room to spare
+# sanic-cors (Rasa's CORS layer) leaves a response alone whose request carries this flag (sanic_cors.core); imported
+# by value because importing sanic_cors warns (distutils).
+SANIC_CORS_EVALUATED = "_sanic_cors_e"
+MAX_BODY = 8192  # bytes of one call's JSON: a 1,000-character message in any script (3 bytes a character) fits
 SESSIONS_PER_MINUTE = 10  # new visitor sessions per client address
 POLLS_PER_MINUTE = 90  # the widget polls every few seconds; more is not a widget
 MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,48}")
@@ -97,7 +104,11 @@ class WebInput(InputChannel):
         return origin is None or origin.lower() in self.origins
 
     def answer(self, request: Request, body: Dict[str, Any], status: int = 200) -> HTTPResponse:
-        """JSON with the CORS headers of an allowed page's origin, never cached."""
+        """JSON with the CORS headers of an allowed page's origin (and only those: Rasa's CORS layer is told they
+        are set), never cached."""
+        context = getattr(request, "ctx", None)
+        if context is not None:
+            setattr(context, SANIC_CORS_EVALUATED, "1")
         headers = {"Cache-Control": "no-store", "Vary": "Origin"}
         origin = request.headers.get("Origin")
         if origin and origin.lower() in self.origins:
@@ -110,13 +121,14 @@ class WebInput(InputChannel):
         log.warning("website widget: a page of %s is not among LUZ_WIDGET_ORIGINS", request.headers.get("Origin"))
         return response.json({"error": "origin"}, status=403, headers={"Vary": "Origin"})
 
-    async def visitor(self, request: Request) -> Tuple[Optional[str], Optional[HTTPResponse]]:
-        """The visitor the call's session names, or the refusal to send back."""
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    async def visitor(self, request: Request, body: Optional[Dict[str, Any]]) -> Tuple[Optional[str], Optional[HTTPResponse]]:
+        """The visitor the call's session names (the body's ``token``, or ``Authorization: Bearer``), or the refusal."""
+        scheme, _, bearer = request.headers.get("Authorization", "").partition(" ")
+        token = bearer.strip() if scheme.lower() == "bearer" else (body or {}).get("token")
         try:
-            if scheme.lower() != "bearer" or not token:
+            if not isinstance(token, str) or not token:
                 raise visitors.SessionInvalid("no session")
-            visitor = self.sessions.visitor_of(token.strip())
+            visitor = self.sessions.visitor_of(token)
         except visitors.SessionExpired:
             return None, self.answer(request, {"error": "session_expired", "message": SESSION_ENDED}, 401)
         except visitors.SessionInvalid:
@@ -136,14 +148,12 @@ class WebInput(InputChannel):
         return self.answer(request, {"token": token, "expires_in": self.sessions.max_age})
 
     async def message(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
-        if len(request.body or b"") > MAX_BODY:
-            return self.answer(request, TOO_BIG, 413)
-        visitor, refusal = await self.visitor(request)
+        body = _json_object(request.body)
+        visitor, refusal = await self.visitor(request, body)
         if visitor is None:
             return refusal  # type: ignore[return-value]
-        body = _json_object(request.body)
         if body is None:
-            return self.answer(request, {"error": "expected a JSON object with id and text"}, 400)
+            return self.answer(request, {"error": "expected a JSON object with token, id and text"}, 400)
         message_id, text, after = body.get("id"), body.get("text"), _cursor(body.get("after"))
         if not isinstance(message_id, str) or not MESSAGE_ID.fullmatch(message_id) or not isinstance(text, str):
             return self.answer(request, {"error": "id (8-48 letters, digits, - or _) and text are needed"}, 400)
@@ -156,20 +166,23 @@ class WebInput(InputChannel):
         return self.answer(request, {"messages": await asyncio.to_thread(visitors.shown_after, visitor, after)})
 
     async def poll(self, request: Request) -> HTTPResponse:
-        visitor, refusal = await self.visitor(request)
+        body = _json_object(request.body) if request.method == "POST" else {"after": request.args.get("after")}
+        visitor, refusal = await self.visitor(request, body)
         if visitor is None:
             return refusal  # type: ignore[return-value]
         if self.polls.check(visitor) != ALLOW:
             return self.answer(request, {"error": "too_many_polls"}, 429)
-        after = _cursor(request.args.get("after"))
+        after = _cursor((body or {}).get("after"))
         return self.answer(request, {"messages": await asyncio.to_thread(visitors.shown_after, visitor, after)})
 
     async def route(self, call: str, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """One call (``session``, ``message``, ``poll``) after the origin check; a preflight gets its headers only."""
         if not self.origin_allowed(request):
             return self.refused_origin(request)
-        if request.method == "OPTIONS":
+        if request.method == "OPTIONS":  # a preflight (only where Rasa's CORS layer does not answer it first)
             return self.answer(request, {})
+        if len(request.body or b"") > MAX_BODY:
+            return self.answer(request, TOO_BIG, 413)
         if call == "session":
             return await self.open_session(request)
         if call == "message":
@@ -191,7 +204,7 @@ class WebInput(InputChannel):
         async def receive(request: Request):
             return await self.route("message", request, on_new_message)
 
-        @hook.route("/messages", methods=["GET", "OPTIONS"])
+        @hook.route("/messages", methods=["GET", "POST", "OPTIONS"])
         async def messages(request: Request):
             return await self.route("poll", request, on_new_message)
 

@@ -30,6 +30,8 @@ from bot.settings import (
     LUZ_RASA_CREDENTIALS,
     LUZ_SESSION_SECRET,
     LUZ_SIGNING_SECRET,
+    LUZ_WIDGET_API_URL,
+    LUZ_WIDGET_ORIGINS,
     PROJECT_ROOT,
     PUBLIC_BASE_URL,
     RABBITMQ_URL,
@@ -202,7 +204,9 @@ def demo_data_problems(database_url: str, usernames: Optional[Sequence[str]] = N
 
 
 def children(settings: Settings, topology: Topology, files: Dict[str, Path], model: Path) -> List[Child]:
-    env = {**settings.rasa_environment(), "PUBLIC_BASE_URL": settings.public_base_url}
+    env = {**settings.rasa_environment(), "PUBLIC_BASE_URL": settings.public_base_url,
+           # the website widget as this profile sees it: its channel on the public host, pages of its origins
+           LUZ_WIDGET_API_URL: settings.widget_api_url, LUZ_WIDGET_ORIGINS: ",".join(settings.widget_origins)}
     rasa = str(Path(python()).with_name("rasa"))
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     processes = [

@@ -51,3 +51,15 @@ def test_the_production_profile_keeps_records_and_conversations_in_postgresql_be
     assert settings.public_base_url == "http://localhost:9090"
     development = Settings.from_environ({})
     assert development.database_url.startswith("sqlite") and development.public_base_url == "http://localhost:8000"
+
+
+def test_the_widget_origins_are_a_list_of_origins_with_the_public_address_by_default():
+    listed = Settings.from_environ({"LUZ_WIDGET_ORIGINS": "https://www.energiadelvalle.com.co/inicio, HTTPS://Clientes.example:8443 "
+                                                          "not-a-url"})
+    assert listed.widget_origins == ("https://www.energiadelvalle.com.co", "https://clientes.example:8443")
+    production = Settings.from_environ({"PUBLIC_BASE_URL": "https://luz.energiadelvalle.com.co"}, production=True)
+    assert production.widget_origins == ("https://luz.energiadelvalle.com.co",)
+    assert production.widget_api_url == "https://luz.energiadelvalle.com.co/webhooks/web"
+    development = Settings.from_environ({"WEB_PORT": "8000", "RASA_PORT": "5005"})
+    assert development.widget_origins == ("http://localhost:8000", "http://127.0.0.1:8000")
+    assert development.widget_api_url == "http://127.0.0.1:5005/webhooks/web"

@@ -116,6 +116,15 @@ def test_a_message_takes_a_turn_and_the_answer_comes_back_with_buttons_an_image_
     assert [m["id"] for m in history] == sorted(m["id"] for m in history) and len(history) == 5
 
 
+def test_the_widget_sends_its_session_in_a_plain_text_body_so_browsers_need_no_preflight(channel):
+    token = new_session(channel)
+    sent = request(raw=json.dumps({"token": token, "id": "plain-0001", "text": "hola"}).encode(),
+                   Content_Type="text/plain;charset=UTF-8")
+    assert run(channel, "message", sent).status == 200
+    polled = run(channel, "poll", request(raw=json.dumps({"token": token, "after": 0}).encode()))
+    assert polled.status == 200 and [m["author"] for m in answer_of(polled)["messages"]][:2] == ["luz", "visitor"]
+
+
 def test_the_same_message_sent_twice_is_one_turn(channel):
     token = new_session(channel)
     assistant = Assistant()

@@ -155,14 +155,16 @@
     }
   }
 
-  function call(method, path, body) {
-    var headers = { "Content-Type": "application/json" };
+  // Every call is a POST of JSON sent as text/plain with the session in the body: a "simple" cross-origin request,
+  // so the browser sends no preflight (one round trip per call, polls included).
+  function call(path, body) {
+    var payload = Object.assign({}, body || {});
     if (state.token) {
-      headers.Authorization = "Bearer " + state.token;
+      payload.token = state.token;
     }
     return fetch(API + path, {
-      method: method, headers: headers, mode: "cors", credentials: "omit", cache: "no-store",
-      body: body === undefined ? undefined : JSON.stringify(body)
+      method: "POST", headers: { "Content-Type": "text/plain;charset=UTF-8" }, mode: "cors",
+      credentials: "omit", cache: "no-store", body: JSON.stringify(payload)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { status: response.status, data: data };
@@ -171,7 +173,7 @@
   }
 
   function startSession() {
-    return call("POST", "/session").then(function (answer) {
+    return call("/session").then(function (answer) {
       if (answer.status !== 200 || !answer.data.token) {
         throw new Error("session " + answer.status);
       }
@@ -215,14 +217,14 @@
     say("Luz está escribiendo…");
     var body = { id: newId(), text: text, label: shown || null, after: state.last };
     ensureSession()
-      .then(function () { body.after = state.last; return call("POST", "/webhook", body); })
+      .then(function () { body.after = state.last; return call("/webhook", body); })
       .then(function (answer) {
         if (answer.status === 401) { // the session ended (expired, or the server forgot it): a new one
           saved(null);
           return startSession().then(fetchNew).then(function () {
             say("Tu sesión anterior terminó, así que empezamos una nueva conversación.");
             body.after = state.last;
-            return call("POST", "/webhook", body);
+            return call("/webhook", body);
           });
         }
         return answer;
@@ -263,7 +265,7 @@
     if (!state.token) {
       return Promise.resolve();
     }
-    return call("GET", "/messages?after=" + state.last).then(function (answer) {
+    return call("/messages", { after: state.last }).then(function (answer) {
       if (answer.status === 200) {
         show(answer.data.messages || []);
       } else if (answer.status === 401) {
@@ -343,6 +345,7 @@
       image.src = message.image;
       image.alt = "Gráfico enviado por Luz (se abre en otra pestaña)";
       image.loading = "lazy";
+      image.addEventListener("load", function () { log.scrollTop = log.scrollHeight; }); // taller once drawn
       imageLink.appendChild(image);
       item.appendChild(imageLink);
     }
