@@ -15,7 +15,8 @@ It is public, called from browsers on other sites, so before anything it checks,
 
 ``POST /webhook`` takes ``{"token", "id": <the widget's id for the message>, "text", "label": <a button's title>,
 "after": <the last message shown>}`` — nothing else is read: no sender, no phone, no metadata — runs the turn
-(each id once, so a retried request is not a second turn) and answers with the messages after ``after``.
+(each id once, so a retried request is not a second turn; kept in the durable inbox while it runs, so a turn lost
+with its process is run again by another) and answers with the messages after ``after``.
 ``POST /messages`` (``{"token", "after"}``) is the poll that brings an agent's replies after a handoff.
 
 The widget sends JSON as ``text/plain`` with the token in the body: "simple" cross-origin requests, which need
@@ -25,6 +26,7 @@ preflight itself) never stands between the widget and this channel.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import ipaddress
 import json
 import logging
@@ -40,6 +42,7 @@ from bot.settings import Settings, get_settings
 from channels import inbox, visitors
 from channels.bounds import ALLOW, SenderRate
 from channels.conversation import MAX_TEXT, TOO_LONG, Inbound, OnNewMessage, handle_turn
+from channels.guard import Received, run_kept, watch_orphans
 from channels.providers import provider_for
 from channels.providers.web import WebProvider
 
@@ -158,12 +161,28 @@ class WebInput(InputChannel):
         if not isinstance(message_id, str) or not MESSAGE_ID.fullmatch(message_id) or not isinstance(text, str):
             return self.answer(request, {"error": "id (8-48 letters, digits, - or _) and text are needed"}, 400)
         label = body.get("label") if isinstance(body.get("label"), str) else None
-        if await asyncio.to_thread(inbox.first_time, self.channel, f"{visitor}:{message_id}", visitor):
+        kept = {"visitor": visitor, "id": message_id, "text": text}
+        accepted = await asyncio.to_thread(inbox.accept, self.channel, f"{visitor}:{message_id}", visitor, kept,
+                                           dt.timedelta(seconds=get_settings().inbox_lease_seconds))
+        if accepted is not None:  # a retried request (nginx on another replica) is not a second turn
             shown = (label or text).strip()
             if shown:  # what the visitor wrote (or the button they pressed), as they will see it after a reload
                 await asyncio.to_thread(visitors.add, visitor, "visitor", shown[:MAX_TEXT] + ("…" if len(shown) > MAX_TEXT else ""))
-            await handle_turn(Inbound(self.channel, visitor, text, {"channel": self.channel}), on_new_message, self.provider)
+            received = await self.replay(kept)
+            await run_kept(accepted, received.hand_over(on_new_message))
         return self.answer(request, {"messages": await asyncio.to_thread(visitors.shown_after, visitor, after)})
+
+    # The durable inbox (channels/guard.py): a turn lost with its process is run again by another one, and its
+    # answer reaches the widget by the poll like any other.
+
+    def payload(self, request: Request) -> Dict[str, Any]:
+        """Not read from the request: ``message`` keeps the visitor (from the verified session), the id and the text."""
+        raise NotImplementedError("the web channel keeps its messages itself")
+
+    async def replay(self, kept: Dict[str, Any]) -> Received:
+        inbound = Inbound(self.channel, str(kept["visitor"]), str(kept["text"]), {"channel": self.channel})
+        return Received(str(kept["id"]), inbound.sender_id,
+                        lambda on_new_message: handle_turn(inbound, on_new_message, self.provider))
 
     async def poll(self, request: Request) -> HTTPResponse:
         body = _json_object(request.body) if request.method == "POST" else {"after": request.args.get("after")}
@@ -191,6 +210,8 @@ class WebInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         hook = Blueprint("web_webhook", __name__)
+
+        watch_orphans(hook, self, on_new_message)
 
         @hook.route("/", methods=["GET"])
         async def health(_request: Request):

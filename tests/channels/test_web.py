@@ -22,9 +22,10 @@ from bot.db.engine import session_scope
 from bot.phones import to_e164
 from bot.settings import Settings, get_settings
 from bot.web.console.auth import create_agent
-from channels import visitors
-from channels.conversation import TOO_LONG, Bounds
+from channels import inbox, visitors
+from channels.conversation import _RUNNING, TOO_LONG, Bounds
 from channels.conversation import bounds as turn_bounds
+from channels.guard import recover_once
 from channels.providers.web import WebProvider
 from channels.web import MAX_BODY, SESSIONS_PER_MINUTE, WebInput
 
@@ -80,7 +81,7 @@ def new_session(channel: WebInput) -> str:
 
 
 def say(channel: WebInput, token: str, text: str, assistant=None, after: int = 0, **extra):
-    body = {"id": uuid.uuid4().hex, "text": text, "after": after, **extra}
+    body = {"id": uuid.uuid4().hex, "text": text, "after": after, **extra}  # ``id=...`` among ``extra`` replaces it
     return run(channel, "message", request(body=body, token=token), assistant)
 
 
@@ -241,3 +242,23 @@ def test_an_agents_reply_reaches_the_widget_with_the_agents_name(channel, engine
     # the agent's view of the channel: a visitor is deliverable, an address that is no visitor is not
     assert not asyncio.run(provider.send("+573001234501", {"text": "hola"})).ok
     assert not asyncio.run(provider.send("web:never-opened", {"text": "hola"})).ok
+
+
+def test_a_turn_lost_with_its_process_is_run_again_and_its_answer_reaches_the_widget(channel):
+    token = new_session(channel)
+    visitor = channel.sessions.visitor_of(token)
+    kept = {"visitor": visitor, "id": "lost-turn-01", "text": "hola"}
+    # kept by a process that died before answering: its lease is over
+    inbox.accept("web", f"{visitor}:lost-turn-01", visitor, kept, dt.timedelta(seconds=-1))
+    assistant = Assistant()
+
+    async def recover() -> int:
+        found = await recover_once(channel, assistant)
+        await asyncio.gather(*_RUNNING)
+        return found
+
+    assert asyncio.run(recover()) == 1
+    assert [message.text for message in assistant.handed] == ["hola"]
+    shown = answer_of(run(channel, "poll", request("GET", token=token)))["messages"]
+    assert shown[-1]["document"].endswith("xyz.pdf")
+    assert say(channel, token, "hola", assistant, id="lost-turn-01").status == 200 and len(assistant.handed) == 1
