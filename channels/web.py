@@ -64,16 +64,20 @@ TOO_BIG = {"error": "too_large", "message": TOO_LONG}
 
 def client_address(request: Request) -> str:
     """Who is calling: the address nginx saw (``X-Forwarded-For``'s last entry) when the call comes through the
-    local proxy, the peer's address otherwise (a header from anyone else is not believed)."""
+    local proxy, the peer's address otherwise (a header from anyone else is not believed); an IPv6 one by its /64."""
     peer = request.ip or ""
     forwarded = request.headers.get("X-Forwarded-For", "")
     try:
         behind_proxy = ipaddress.ip_address(peer).is_loopback
     except ValueError:
         behind_proxy = False
-    if behind_proxy and forwarded:
-        return forwarded.split(",")[-1].strip()[:60]
-    return peer
+    address = forwarded.split(",")[-1].strip()[:60] if behind_proxy and forwarded else peer
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    # an IPv6 client holds a whole /64: counted as one address, as the console's sign-in throttle does
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address) if parsed.version == 6 else address
 
 
 class WebInput(InputChannel):

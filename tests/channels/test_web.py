@@ -206,6 +206,9 @@ def test_new_sessions_and_polls_are_rate_limited(channel):
     # behind nginx (a loopback peer) the address is the one nginx saw, not one a client wrote first
     via_proxy = request(ip="127.0.0.1", X_Forwarded_For="10.9.9.9, 198.51.100.9")
     assert run(channel, "session", via_proxy).status == 429
+    for suffix in range(SESSIONS_PER_MINUTE):  # one IPv6 client rotating addresses within its /64 is one client
+        assert run(channel, "session", request(ip=f"2001:db8:1:2::{suffix + 1:x}")).status == 200
+    assert run(channel, "session", request(ip="2001:db8:1:2:ffff::9")).status == 429
     token = new_session(channel)
     statuses = [run(channel, "poll", request("GET", token=token)).status for _ in range(channel.polls.limit + 1)]
     assert statuses[-1] == 429 and set(statuses[:-1]) == {200}

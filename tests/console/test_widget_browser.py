@@ -18,6 +18,7 @@ from typing import List
 import pytest
 from sqlalchemy import select
 
+from bot import clock, kpis
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from tests.conftest import PROJECT_ROOT
@@ -183,6 +184,9 @@ def test_a_visitor_chats_her_balance_and_an_agent_answers_her_in_the_widget(prod
         assert survey.score == 5 and survey.channel == "web"
         kinds = {e.kind for e in session.execute(select(m.InteractionEvent).where(m.InteractionEvent.channel == "web")).scalars()}
         assert {"message_received", "reply_sent", "handoff_queued", "handoff_taken", "survey_answered"} <= kinds
+        figures = kpis.compute(session, clock.today(), clock.today(), "America/Bogota", channel="web")
+        assert figures["satisfaction"]["by_channel"]["web"]["answers"] >= 1
+        assert figures["channels"]["messages"].get("web", 0) >= 8
 
     # A reload keeps the conversation (the session lives in the tab), and the phone layout fills the screen.
     visitor.reload()
