@@ -144,10 +144,13 @@ def call_electro_dependent(session: Session, *, kind: str, dedupe_key: str, acco
         return 0
     body = (f"Hola {_first_name(customer)}, te llama Luz, de Energía del Valle, porque en tu hogar hay equipos médicos "
             f"que necesitan energía. {notice} Ten listo tu respaldo de energía o un lugar donde conectar tus equipos.")
-    return _queued(enqueue(
+    call = enqueue(
         session, kind=f"{kind}_call", dedupe_key=dedupe_key, customer=customer, account=account, urgent=urgent,
         needs_consent=False, settings=settings, now=now, outage=outage, expires_at=expires_at, body=body,
-        target=("voice", phone)))
+        target=("voice", phone))
+    if call is not None and call.status == m.NotificationStatus.queued and not settings.twilio_voice_from:
+        call.status, call.error = m.NotificationStatus.skipped, "sin línea para llamar (TWILIO_VOICE_FROM)"
+    return _queued(call)
 
 
 def _sentence(text: str) -> str:

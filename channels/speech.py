@@ -43,7 +43,7 @@ _DECIMAL = re.compile(r"\b(\d+),(\d+)\b")
 _INTEGER = re.compile(r"\b\d{1,4}\b")
 _NOT_SAID = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d•*_~`|<>\[\]{}]")
 _CHAT_WORDS = [  # what a chat asks to write, asked to say
-    (re.compile(r"\bescr[ií]beme\b"), "dime"), (re.compile(r"\bEscr[ií]beme\b"), "Dime"),
+    (re.compile(r"\bescr[ií]bemelo\b"), "dímelo"), (re.compile(r"\bEscr[ií]bemelo\b"), "Dímelo"), (re.compile(r"\bescr[ií]beme\b"), "dime"), (re.compile(r"\bEscr[ií]beme\b"), "Dime"),
     (re.compile(r"\bescribe\b"), "di"), (re.compile(r"\bEscribe\b"), "Di"),
     (re.compile(r"\bresponde\b"), "contesta"), (re.compile(r"\bResponde\b"), "Contesta"),
     (re.compile(r"\bescribes desde\b"), "llamas desde"), (re.compile(r"\bescríbenos\b"), "llámanos o escríbenos"),

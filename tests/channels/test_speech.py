@@ -29,7 +29,8 @@ UNSPEAKABLE = re.compile(r"\d|\$|https?://|www\.|\*|#|kWh|%")
                                                             "setenta y un kilovatios hora."),
     ("nov 25: 151 kWh, a $ 655 por kWh", "noviembre de dos mil veinticinco: ciento cincuenta y un kilovatios hora, a "
                                           "seiscientos cincuenta y cinco pesos por kilovatio hora"),
-    ("¡Gracias por escribirnos! 21 horas, 1 cuota.", "¡Gracias por llamarnos! veintiuna horas, una cuota."),
+    ("¡Gracias por escribirnos! 21 horas, 1 cuota. Escríbemelo de nuevo.",
+     "¡Gracias por llamarnos! veintiuna horas, una cuota. Dímelo de nuevo."),
     ("Paga con PSE aquí: https://pagos.example.co/pse?ref=100200304-202610 (referencia 100200304-202610).",
      "Paga con PSE (referencia uno cero cero, dos cero cero, tres cero cuatro, dos cero dos, seis uno cero)."),
     ("Sábados de 8:00 a. m. a 12:00 m. en la Calle 57 # 9-31.",

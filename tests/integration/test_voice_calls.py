@@ -105,3 +105,20 @@ def test_planned_work_calls_the_electro_dependent_customer_before_it_starts(serv
     assert_speakable(said)
     assert "Por mantenimiento de redes, suspenderemos el servicio en Barrio Voz" in said.text
     assert notices_of(engine, people["dialisis"])["planned_48h_call"][0] == "voice"
+
+
+def test_without_a_line_to_call_from_the_call_is_recorded_as_not_made(engine):
+    from bot import notifications, records
+    from bot.settings import Settings
+
+    no_line = Settings.from_environ({"DATABASE_URL": str(engine.url)})
+    key = f"voice-test:{next(_numbers)}"
+    with session_scope(engine) as session:
+        pedro = records.account_by_number(session, "100200306")  # electro-dependent
+        outage = session.execute(select(m.Outage)).scalars().first()
+        made = notifications.call_electro_dependent(session, kind="voice_test", dedupe_key=key, account=pedro,
+                                                    notice="Hay un corte.", settings=no_line, now=m.utcnow(), urgent=True,
+                                                    outage=outage)
+        row = session.execute(select(m.Notification).where(m.Notification.dedupe_key == key)).scalar_one()
+        assert made == 0 and (row.channel, row.status) == ("voice", m.NotificationStatus.skipped)
+        assert "TWILIO_VOICE_FROM" in row.error
