@@ -175,6 +175,15 @@ def menu_sentences(options: Sequence[Tuple[str, str]]) -> List[str]:
                                                                                                    strict=False)]
 
 
+def asks_for_digits(text: str) -> bool:
+    """Whether a message asks for a number typed best on the keypad: an account, the id's last digits, a reading."""
+    if KEYPAD in text:  # a turn said before, which pointed to the keypad
+        return True
+    plain = fold(text).strip()
+    return bool(re.search(r"numero de cuenta|digitos|lectura de tu medidor", plain)) and (
+        plain.endswith("?") or bool(re.search(r"\bdime\b", plain)))
+
+
 def speak(messages: Sequence[Dict]) -> Spoken:
     """Rasa-style messages (text, buttons, image, attachment) as one turn for the ear."""
     spoken = Spoken()
@@ -188,10 +197,7 @@ def speak(messages: Sequence[Dict]) -> Spoken:
             if isinstance(link, str) and link:
                 spoken.links.append(link)
         if text:
-            plain = fold(text)
-            asks = re.search(r"numero de cuenta|digitos|lectura de tu medidor", plain) and (
-                plain.endswith("?") or re.search(r"\bdime\b", plain))
-            spoken.asks_digits = spoken.asks_digits or bool(asks)
+            spoken.asks_digits = spoken.asks_digits or asks_for_digits(text)
             said = for_the_ear(text)
             if said:
                 spoken.sentences.append(said if said[-1] in ".?!" else said + ".")
@@ -220,14 +226,15 @@ def say(parent, text: str, style: VoiceStyle) -> None:
 
 
 def gather_twiml(sentences: Sequence[str], options: Sequence[Tuple[str, str]], action: str, style: VoiceStyle,
-                 pause_first: int = 0, closing: Sequence[str] = ()) -> str:
+                 pause_first: int = 0, closing: Sequence[str] = (), digits: bool = False) -> str:
     """Say the turn and listen: speech or keys, posted to ``action`` even when nothing was heard (silence).
     ``pause_first``: seconds of silence before speaking (a call Luz placed: the customer says "¿aló?");
-    ``closing``: said after the menu."""
+    ``closing``: said after the menu; ``digits``: a number is asked for (an account, the second factor), so one key
+    does not end the turn even where a menu is offered (a menu alone is answered with one key)."""
     response = VoiceResponse()
     if pause_first:
         response.pause(length=pause_first)
-    single_key = 0 < len(options) <= 9 and all(len(key) == 1 for key in _keys(options))
+    single_key = not digits and 0 < len(options) <= 9 and all(len(key) == 1 for key in _keys(options))
     gather = Gather(input="speech dtmf", language=style.listen_language, action=action, method="POST",
                     action_on_empty_result=True, speech_timeout="auto", timeout=style.timeout_seconds,
                     finish_on_key="#", num_digits=1 if single_key else None,

@@ -39,6 +39,7 @@ from channels.speech import (
     AGENT_KEY,
     LINK_SENT,
     VoiceStyle,
+    asks_for_digits,
     for_the_ear,
     gather_twiml,
     goodbye_twiml,
@@ -195,7 +196,8 @@ class VoiceInput(InputChannel):
             confidence = 0.0
         if speech and not digits and confidence < self.settings.voice_min_confidence and claim.unclear < len(UNCLEAR):
             options = await asyncio.to_thread(inbox.menu_of, conversation)
-            return (gather_twiml([UNCLEAR[claim.unclear]], options, self.action(turn + 1), self.style),
+            return (gather_twiml([UNCLEAR[claim.unclear]], options, self.action(turn + 1), self.style,
+                                 digits=asks_for_digits(claim.last_said or "")),
                     {"unclear": claim.unclear + 1, "heard": f"[no entendido] {speech}"})
         text = digits or key_of(speech) or speech
         return await self.assistant(text, sid, phone, conversation, turn, on_new_message)
@@ -216,7 +218,7 @@ class VoiceInput(InputChannel):
             return goodbye_twiml([SILENT_GOODBYE], self.style), {"silences": claim.silences + 1, "outcome": "silence"}
         options = await asyncio.to_thread(inbox.menu_of, conversation)
         again = [STILL_THERE] + ([claim.last_said] if claim.last_said else [])
-        return (gather_twiml(again, options, self.action(turn + 1), self.style),
+        return (gather_twiml(again, options, self.action(turn + 1), self.style, digits=asks_for_digits(claim.last_said or "")),
                 {"silences": claim.silences + 1, "unclear": claim.unclear})
 
     async def person(self, sid: str, phone: Optional[str], conversation: str, turn: int, heard: str,
@@ -282,7 +284,7 @@ class VoiceInput(InputChannel):
         if not result.about_the_message:
             await asyncio.to_thread(inbox.remember_menu, conversation, spoken.options)
         sentences = spoken.sentences or ["¿Me lo repites, por favor?"]
-        return (gather_twiml(sentences, spoken.options, self.action(turn + 1), self.style),
+        return (gather_twiml(sentences, spoken.options, self.action(turn + 1), self.style, digits=spoken.asks_digits),
                 {"heard": text, "last_said": " ".join(sentences[-2:])})
 
     async def text_links(self, phone: str, links: List[str]) -> None:

@@ -4,7 +4,16 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from channels.speech import LINK_SENT, VoiceStyle, for_the_ear, gather_twiml, menu_sentences, speak, transfer_twiml
+from channels.speech import (
+    LINK_SENT,
+    VoiceStyle,
+    asks_for_digits,
+    for_the_ear,
+    gather_twiml,
+    menu_sentences,
+    speak,
+    transfer_twiml,
+)
 
 # What a chat message may hold that the ear cannot follow: a figure, a date, a time, a mask, a link.
 UNSPEAKABLE = re.compile(r"\d|\$|https?://|www\.|\*|#|kWh|%")
@@ -59,6 +68,7 @@ def test_buttons_become_a_menu_said_and_keyed():
 def test_asking_for_the_account_or_the_digits_points_to_the_keypad():
     spoken = speak([{"text": "Dime los últimos 4 dígitos del documento de identidad del titular."}])
     assert spoken.asks_digits and "teclado" in spoken.text
+    assert asks_for_digits(spoken.text)  # said again after a silence, it still asks for digits
     told = speak([{"text": "También puedes pagar en bancos con tu número de cuenta."}])  # not a question
     assert not told.asks_digits and "teclado" not in told.text
 
@@ -71,6 +81,9 @@ def test_the_twiml_listens_for_speech_and_keys_in_colombian_spanish():
     assert gather.get("input") == "speech dtmf" and gather.get("language") == "es-CO"
     assert gather.get("action").endswith("turn=2") and gather.get("actionOnEmptyResult") == "true"
     assert gather.get("numDigits") == "1"  # one key picks an option
+    asking = ET.fromstring(gather_twiml(["¿Cuál es tu número de cuenta?"], [("Ver opciones", "/help")], "https://x/y",
+                                        style, digits=True)).find("Gather")
+    assert asking.get("numDigits") is None  # an account number is nine keys, even beside a menu
     says = [(say.text, say.get("voice")) for say in gather.findall("Say")]
     assert says == [("Hola.", "Polly.Lupe"), ("Di «pagar» o marca uno.", "Polly.Lupe")]
 

@@ -157,6 +157,7 @@ def test_a_caller_from_another_number_types_the_account_and_the_second_factor_on
     call.answer()
     asked = call.say("cuánto debo")
     assert "número de cuenta" in asked.text and "teclado" in asked.text
+    assert asked.gather.get("numDigits") is None and asked.gather.get("finishOnKey") == "#"  # nine keys, then #
     digits = call.press("100200301")
     assert "cuatro dígitos" in digits.text or "últimos" in digits.text
     told = call.press("1234")
