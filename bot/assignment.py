@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 
 from bot import handoff as queue
 from bot.db import models as m
@@ -108,8 +108,21 @@ def assign(session, handoff: m.Handoff, agent: m.Agent, now: dt.datetime, by: Op
     return Assigned(taken.id, agent.id, taken.channel, taken.conversation_id, queue.taken_text(agent))
 
 
+ASSIGNMENT_LOCK = 0x4C757A4465736B  # "LuzDesk": one assignment pass at a time across processes
+
+
+def serialise(session) -> None:
+    """Makes this transaction the only one assigning until it ends, so caps hold when the scheduler's pass and an
+    agent going available run at once: PostgreSQL's transaction advisory lock; SQLite's one writer, taken now."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ASSIGNMENT_LOCK})
+    else:
+        session.execute(update(m.Agent).where(m.Agent.id == -1).values(presence=m.Agent.presence))
+
+
 def assign_waiting(session, settings: Settings, now: dt.datetime) -> List[Assigned]:
     """Every waiting conversation that an available agent has room for, in the queue's order."""
+    serialise(session)
     done: List[Assigned] = []
     for handoff in queue.waiting(session):
         agent = next_agent(session, settings, now, avoid=handoff.previous_agent_id)
@@ -167,6 +180,7 @@ def stalled(session, minutes: int, now: dt.datetime) -> List[m.Handoff]:
 def sweep(session, settings: Settings, now: dt.datetime) -> Sweep:
     """One pass of the desk: presence by inactivity, snoozes that ended, unanswered conversations, then assignment."""
     done = Sweep()
+    serialise(session)
     present = session.execute(select(m.Agent).where(m.Agent.presence != OFFLINE)).scalars().all()
     for agent in present:
         if not connected(agent, now) or not agent.active:

@@ -229,3 +229,27 @@ def test_an_agent_s_own_cap_is_set_from_the_command_line(use_database, engine, c
         assert session.execute(select(m.Agent.max_open).where(m.Agent.username == username)).scalar_one() == 5
     assert main(["agent", "cap", username]) == 0  # back to LUZ_AGENT_MAX_OPEN
     assert "hasta 3 (LUZ_AGENT_MAX_OPEN)" in capsys.readouterr().out
+
+
+def test_two_passes_at_once_never_give_an_agent_more_than_their_cap(engine, team):
+    import threading
+
+    with session_scope(engine) as session:  # only Ana on, with room for one
+        for agent_id in team[1:]:
+            assignment.set_presence(session, session.get(m.Agent, agent_id), assignment.OFFLINE, clock.now())
+        session.get(m.Agent, team[0]).max_open = 1
+    asked = [ask(engine) for _ in range(3)]
+    start = threading.Barrier(2)
+    now = clock.now()
+
+    def one_pass() -> None:
+        start.wait()
+        with session_scope(engine) as session:
+            assignment.assign_waiting(session, DESK, now)
+
+    passes = [threading.Thread(target=one_pass) for _ in range(2)]
+    for thread in passes:
+        thread.start()
+    for thread in passes:
+        thread.join()
+    assert list(owners(engine, asked).values()).count(team[0]) == 1
