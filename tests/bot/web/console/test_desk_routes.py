@@ -234,3 +234,20 @@ def test_closing_after_the_window_asks_for_the_rating_by_sms(app, engine, twilio
         assert (survey.channel, survey.conversation_id) == ("sms", phone)
         said = [message.body for message in session.get(m.Handoff, taken).messages]
     assert "La encuesta se envió por SMS: la ventana de 24 h de WhatsApp estaba cerrada." in said
+
+
+def test_the_desk_is_closed_to_anyone_signed_out_and_supervision_to_agents(app, engine):
+    with TestClient(app.app) as anonymous:
+        assert anonymous.get("/console/search", params={"q": "x"}, follow_redirects=False).status_code == 303
+        assert anonymous.get("/console/supervision", follow_redirects=False).status_code == 303
+        for path in ("/console/api/desk/stream", "/console/api/next", "/console/api/supervision/stream"):
+            assert anonymous.get(path).status_code == 401, path
+        for path in ("/console/api/presence", "/console/api/activity", "/console/api/handoffs/1/labels",
+                     "/console/api/handoffs/1/status", "/console/api/handoffs/1/template", "/console/api/handoffs/1/sms",
+                     "/console/api/handoffs/1/typing", "/console/api/handoffs/1/document", "/console/handoffs/1/assign"):
+            assert anonymous.post(path, json={}).status_code in (401, 403), path
+    csrf = sign_in(app, person(engine))
+    assert app.get("/console/supervision").status_code == 403
+    assert app.get("/console/api/supervision/stream").status_code == 403
+    assert app.post("/console/api/presence", json={"presence": "online"}).status_code == 403  # no CSRF token
+    assert post(app, csrf, "/console/api/presence", {"presence": "dormido"}).status_code == 422
