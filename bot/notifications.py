@@ -9,10 +9,10 @@ quiet hours (non-urgent messages wait for the morning).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot import cases, events, records, restoration
@@ -163,7 +163,7 @@ def long_outage(outage: m.Outage, settings: Settings, now: dt.datetime) -> bool:
     return end is None or end - now >= dt.timedelta(hours=settings.voice_long_outage_hours)
 
 
-def _call_for_long_outage(session: Session, outage: m.Outage, accounts: Sequence[m.Account], settings: Settings,
+def call_for_long_outage(session: Session, outage: m.Outage, accounts: Sequence[m.Account], settings: Settings,
                           now: dt.datetime) -> int:
     if not long_outage(outage, settings, now):
         return 0
@@ -182,81 +182,46 @@ def _first_name(customer: m.Customer) -> str:
     return first_name(customer.full_name)
 
 
+def reporter_notice(account: m.Account, outage: m.Outage, when: str) -> str:
+    return (f"Hola {_first_name(account.customer)}. Sobre el corte que nos reportaste en {mask_address(account.address)}: "
+            f"ya lo identificamos ({outage.cause}). {when} Te avisaremos cuando regrese.")
+
+
 def outage_started(session: Session, outage: m.Outage, settings: Settings, now: Optional[dt.datetime] = None) -> int:
-    """Affected customers who consented are told; those who reported it first, whatever their consent."""
+    """Those who reported it are told first, whatever their consent; everyone else affected is told in bulk
+    by the fan-out that follows (bot/fanout.py)."""
     now = now or m.utcnow()
-    accounts = affected_accounts(session, outage)
-    by_account = {account.id: account for account in accounts}
-    reports = session.execute(select(m.OutageReport).where(
-        m.OutageReport.kind == "no_power", m.OutageReport.account_id.in_(list(by_account) or [0]),
+    reports = session.execute(select(m.OutageReport).join(m.Account, m.Account.id == m.OutageReport.account_id).where(
+        m.OutageReport.kind == "no_power", fanout_area(outage),
         m.OutageReport.status.in_([m.TicketStatus.received, m.TicketStatus.in_progress]),
-        m.OutageReport.created_at >= now - dt.timedelta(hours=24))).scalars().all()
+        m.OutageReport.created_at >= now - dt.timedelta(hours=24)).order_by(m.OutageReport.id)).scalars().all()
     when = _estimate(outage, settings, now)
-    reporters = []
+    count, told = 0, set()
     for report in reports:
         report.outage_id = outage.id
         report.status = m.TicketStatus.in_progress
-        reporters.append(by_account[report.account_id])
-    count = 0
-    for account in reporters:
+        account = session.get(m.Account, report.account_id)
+        if account.id in told:
+            continue
+        told.add(account.id)
         count += _queued(enqueue(
             session, kind="outage_started", dedupe_key=f"outage:{outage.id}:started:{account.id}", customer=account.customer,
             account=account, urgent=True, needs_consent=False, settings=settings, now=now, outage=outage,
-            body=(f"Hola {_first_name(account.customer)}. Sobre el corte que nos reportaste en {mask_address(account.address)}: "
-                  f"ya lo identificamos ({outage.cause}). {when} Te avisaremos cuando regrese."),
+            body=reporter_notice(account, outage, when),
             variables={"1": _first_name(account.customer), "2": zone_names(outage), "3": when}))
-    reporter_ids = {account.id for account in reporters}
-    for account in accounts:
-        if account.id in reporter_ids:
-            continue
-        count += _queued(enqueue(
-            session, kind="outage_started", dedupe_key=f"outage:{outage.id}:started:{account.id}", customer=account.customer,
-            account=account, urgent=True, settings=settings, now=now, outage=outage,
-            body=(f"Energía del Valle: hay un corte de energía en {zone_names(outage)} ({outage.cause}). {when} "
-                  "No necesitas reportarlo; te avisaremos cuando regrese."),
-            variables={"1": _first_name(account.customer), "2": zone_names(outage), "3": when}))
-    return count + _call_for_long_outage(session, outage, accounts, settings, now)
+    return count
+
+
+def fanout_area(outage: m.Outage) -> Any:
+    """The supplies an outage affects, as a condition on accounts (its zones, or a feeder of one)."""
+    if not outage.areas:
+        return m.Account.id < 0
+    return or_(*[and_(m.Account.zone_id == area.zone_id, (m.Account.feeder_id == area.feeder_id) if area.feeder_id else true())
+                 for area in outage.areas])
 
 
 def _estimate(outage: m.Outage, settings: Settings, now: dt.datetime) -> str:
     return restoration.estimate_sentence(outage, settings.timezone, now)
-
-
-def _told_about(session: Session, outage: m.Outage) -> List[m.Notification]:
-    return session.execute(select(m.Notification).where(
-        m.Notification.outage_id == outage.id, m.Notification.kind == "outage_started",
-        m.Notification.status.in_([m.NotificationStatus.queued, m.NotificationStatus.sent, m.NotificationStatus.delivered]))
-        .order_by(m.Notification.id)).scalars().all()
-
-
-def outage_updated(session: Session, outage: m.Outage, settings: Settings, now: Optional[dt.datetime] = None) -> int:
-    """Everyone told of the outage hears the new estimate."""
-    now = now or m.utcnow()
-    stamp = outage.estimated_restoration_at.isoformat() if outage.estimated_restoration_at else "none"
-    count = 0
-    for told in _told_about(session, outage):
-        count += _queued(enqueue(
-            session, kind="outage_update", dedupe_key=f"outage:{outage.id}:eta:{stamp}:{told.account_id}",
-            customer=told.customer, account=told.account, urgent=True, needs_consent=False, settings=settings, now=now,
-            outage=outage, body=f"Actualización del corte en {zone_names(outage)}: {_estimate(outage, settings, now)} Disculpa las molestias.",
-            variables={"1": zone_names(outage), "2": _estimate(outage, settings, now)}))
-    return count + _call_for_long_outage(session, outage, affected_accounts(session, outage), settings, now)
-
-
-def outage_restored(session: Session, outage: m.Outage, settings: Settings, now: Optional[dt.datetime] = None) -> int:
-    """Everyone told of the outage hears it is over, and is asked whether their power came back."""
-    now = now or m.utcnow()
-    count = 0
-    for told in _told_about(session, outage):
-        count += _queued(enqueue(
-            session, kind="outage_restored", dedupe_key=f"outage:{outage.id}:restored:{told.account_id}",
-            customer=told.customer, account=told.account, urgent=True, needs_consent=False, settings=settings, now=now,
-            outage=outage, buttons=RESTORED_BUTTONS,
-            body=f"Buenas noticias: la energía ya volvió en {zone_names(outage)}. ¿Te volvió la luz a ti?",
-            variables={"1": zone_names(outage)}))
-    for report in session.execute(select(m.OutageReport).where(m.OutageReport.outage_id == outage.id)).scalars():
-        report.status = m.TicketStatus.resolved
-    return count
 
 
 def planned_notice(session: Session, outage: m.Outage, hours_before: int, settings: Settings,

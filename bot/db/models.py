@@ -737,11 +737,28 @@ class NotificationStatus(str, enum.Enum):
     skipped = "skipped"      # not sent: opted out, no consent, no reachable channel, too late
 
 
+class NoticeBatch(Base):
+    """The notices of one outage to everyone it affects, queued in bulk after the OMS's request (bot/fanout.py)."""
+
+    __tablename__ = "notice_batches"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    outage_id: Mapped[int] = Column(ForeignKey("outages.id"), nullable=False, index=True)
+    kind: Mapped[str] = Column(String(40), nullable=False)
+    status: Mapped[str] = Column(String(20), nullable=False)  # queuing, queued, superseded
+    total: Mapped[Optional[int]] = Column(Integer)
+    created_at: Mapped[dt.datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    queued_at: Mapped[Optional[dt.datetime]] = Column(UTCDateTime)
+
+    outage: Mapped[Outage] = relationship("Outage")
+
+
 class Notification(Base):
     """A message the utility starts (outage, planned work, reminder, resolution), from queueing to delivery."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_status_due", "status", "not_before"),)
+    __table_args__ = (Index("ix_notifications_status_due", "status", "not_before"),
+                      Index("ix_notifications_outage_kind_status", "outage_id", "kind", "status"))
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = Column(String(160), unique=True, nullable=False)  # never sent twice

@@ -36,7 +36,8 @@ RECURRING = {  # id: (job, trigger, trigger arguments)
     "complaint_surveys": ("bot.jobs.tasks:survey_resolved_complaints", "interval", {"minutes": 5}),
     "expired_estimates": ("bot.jobs.tasks:watch_estimates", "interval", {"minutes": 5}),
 }
-ONE_OFF = {"planned": "bot.jobs.tasks:notify_planned", "restoration": "bot.jobs.tasks:notify_restoration"}
+ONE_OFF = {"planned": "bot.jobs.tasks:notify_planned", "restoration": "bot.jobs.tasks:notify_restoration",
+           "fanout": "bot.jobs.tasks:fan_out"}
 
 
 def build_scheduler(settings: Settings) -> AsyncIOScheduler:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 import httpx
 from sqlalchemy.orm import Session
 
-from bot import assignment, handoff, notifications, restoration, webhooks
+from bot import assignment, fanout, handoff, notifications, restoration, webhooks
 from bot.db import models as m
 from bot.db.engine import engine_for, in_thread
 from bot.jobs.dispatch import Dispatcher
@@ -75,10 +75,18 @@ async def notify_planned(outage_id: int, hours_before: int) -> int:
     return await _db(queue)
 
 
+async def fan_out(batch_id: int) -> int:
+    """An outage's notices to everyone it affects, queued in bulk (bot/fanout.py); the dispatcher's next round
+    (every 5 s) starts sending them."""
+    count = await _db(lambda session: fanout.run_batch(session, batch_id, get_settings(), m.utcnow()))
+    log.info("notice batch %s: %s notices queued", batch_id, count)
+    return count
+
+
 async def notify_restoration(outage_id: int) -> int:
     def queue(session: Session) -> int:
         outage = session.get(m.Outage, outage_id)
-        return notifications.outage_restored(session, outage, get_settings()) if outage else 0
+        return fanout.restored(session, outage, m.utcnow()) if outage else 0
 
     return await _db(queue)
 

@@ -9,6 +9,7 @@ import datetime as dt
 import itertools
 import os
 import threading
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Dict, List
@@ -142,21 +143,36 @@ def run_job(client: httpx.Client, job_id: str, timeout: float = 30) -> None:
     done = threading.Event()
     errors: List[BaseException] = []
 
-    def listen(event):
-        if event.job_id == job_id:
+    requested = dt.datetime.now(dt.timezone.utc)
+
+    def listen(event):  # this run, not one of the job's rounds that was already under way when it was asked for
+        if event.job_id == job_id and event.scheduled_run_time >= requested - dt.timedelta(milliseconds=1):
             if event.exception:
                 errors.append(event.exception)
             done.set()
 
     scheduler.add_listener(listen, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     try:
-        scheduler.get_job(job_id).modify(next_run_time=dt.datetime.now(dt.timezone.utc))
+        scheduler.get_job(job_id).modify(next_run_time=requested)
         scheduler.wakeup()
         assert done.wait(timeout), f"job {job_id} did not run"
     finally:
         scheduler.remove_listener(listen)
     if errors:
         raise errors[0]
+
+
+def fanned_out(client: httpx.Client, answer: httpx.Response, timeout: float = 30) -> Dict:
+    """An outage the API accepted (202), once its notice batch has queued everyone: the batch's progress."""
+    assert answer.status_code == 202, answer.text
+    progress = answer.json()["notice_batch"]["progress"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        batch = client.get(progress).json()
+        if batch["status"] != "queuing":
+            return batch
+        time.sleep(0.1)
+    raise AssertionError(f"the notice batch at {progress} was not queued within {timeout} s")
 
 
 def sent_to(emulator, address: str) -> List[dict]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot import clock
 from bot.db import models as m
 from bot.db.engine import session_scope
-from tests.integration.conftest import add_person, run_job, sent_to
+from tests.integration.conftest import add_person, fanned_out, run_job, sent_to
 
 
 def test_requests_without_a_valid_key_are_refused(service, engine):
@@ -44,12 +44,13 @@ def test_the_same_idempotency_key_creates_one_outage_and_one_round_of_messages(s
             "estimated_restoration_at": (clock.now() + dt.timedelta(hours=3)).isoformat()}
     headers = {"Idempotency-Key": f"oms-{neighbourhood.zone_code}"}
     first = service.post("/api/v1/outages", json=body, headers=headers)
-    assert first.status_code == 201 and first.json()["notifications_queued"] == 5
+    batch = fanned_out(service, first)
+    assert batch["status"] == "queued" and batch["total"] - batch["notices"]["skipped"] == 5  # reporters included
     run_job(service, "dispatch")
     caro = neighbourhood.people["caro"].phone
     assert len(sent_to(twilio_api, caro)) == 1
     again = service.post("/api/v1/outages", json=body, headers=headers)
-    assert again.status_code == 201 and again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert again.status_code == 202 and again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
     run_job(service, "dispatch")
     assert len(sent_to(twilio_api, caro)) == 1
     with session_scope(engine) as session:
@@ -136,8 +137,10 @@ def test_kpis_by_api_are_the_dashboard_figures(service, engine):
 
 def test_an_outage_whose_estimate_passed_is_listed_as_owing_a_new_one_until_the_oms_gives_it(service, neighbourhood):
     eta = clock.now() + dt.timedelta(hours=1)
-    created = service.post("/api/v1/outages", json={"cause": "Falla en un seccionador", "zones": [neighbourhood.zone_code],
-                                                    "estimated_restoration_at": eta.isoformat()}).json()
+    answer = service.post("/api/v1/outages", json={"cause": "Falla en un seccionador", "zones": [neighbourhood.zone_code],
+                                                   "estimated_restoration_at": eta.isoformat()})
+    fanned_out(service, answer)
+    created = answer.json()
 
     def owing():
         response = service.get("/api/v1/outages", params={"estimate_expired": "true"})

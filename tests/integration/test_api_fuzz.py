@@ -21,7 +21,7 @@ def test_no_generated_request_gets_a_server_error(product):
     web = product["env"]["PUBLIC_BASE_URL"]
     schema = schemathesis.from_uri(f"{web}/api/openapi.json", base_url=web)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 12
+    assert len(operations) == 13
     for operation in operations:
 
         @settings(max_examples=40, deadline=None, derandomize=True, database=None,
@@ -43,5 +43,5 @@ def test_the_openapi_document_describes_the_contract(product):
     assert set(spec["paths"]) == {
         "/api/v1/outages", "/api/v1/outages/{outage_id}", "/api/v1/planned-outages", "/api/v1/payments",
         "/api/v1/customers/{account_number}", "/api/v1/complaints", "/api/v1/complaints/{ticket}", "/api/v1/kpis",
-        "/api/v1/suspected-outages", "/api/v1/webhooks/deliveries", "/api/v1/webhooks/deliveries/{delivery_id}/replay"}
+        "/api/v1/suspected-outages", "/api/v1/notice-batches/{batch_id}", "/api/v1/webhooks/deliveries", "/api/v1/webhooks/deliveries/{delivery_id}/replay"}
     assert not any(path.startswith("/console") for path in spec["paths"])

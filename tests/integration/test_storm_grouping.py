@@ -28,7 +28,7 @@ from tests.actions.conftest import Outcome
 from tests.actions.test_billing import verified
 from tests.conftest import PROJECT_ROOT
 from tests.emulators import WebhookReceiver
-from tests.integration.conftest import Person, _make_zone, add_person, run_job, sent_to
+from tests.integration.conftest import Person, _make_zone, add_person, fanned_out, run_job, sent_to
 
 _blocks = itertools.count(700)
 
@@ -142,7 +142,8 @@ def test_three_neighbours_behind_a_transformer_open_a_suspected_outage_the_oms_h
 
     confirmed = service.post("/api/v1/outages", json={"cause": "Transformador quemado", "zones": [mine["zone"]],
                                                       "estimated_restoration_at": (clock.now() + dt.timedelta(hours=3)).isoformat()})
-    assert confirmed.status_code == 201 and confirmed.json()["merged_suspected_outages"] == [suspected.id]
+    fanned_out(service, confirmed)
+    assert confirmed.json()["merged_suspected_outages"] == [suspected.id]
     assert suspected_outages(engine, first)[0].status == "merged"
     with session_scope(engine) as session:
         notices = list(session.execute(select(m.Notification).where(

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import grouping, notifications, restoration
+from bot import fanout, grouping, notifications, restoration
 from bot.db import models as m
 from bot.settings import Settings
 from bot.web.api.idempotency import idempotent
@@ -34,7 +34,8 @@ def zones_of(session: Session, codes: List[str]) -> List[m.Zone]:
     return list(found)
 
 
-@router.post("/outages", status_code=201, summary="Report an unplanned outage; affected customers are told")
+@router.post("/outages", status_code=202,
+             summary="Report an unplanned outage: answered at once; its reporters are told first, everyone else in bulk")
 async def post_outage(body: OutageIn, request: Request, key_id: int = Depends(api_key),
                       db: Database = Depends(database), config: Settings = Depends(settings), job: Jobs = Depends(jobs)):
     def create(session: Session):
@@ -46,12 +47,28 @@ async def post_outage(body: OutageIn, request: Request, key_id: int = Depends(ap
         session.flush()
         merged = grouping.merge_into(session, outage, now)  # their reporters are the first told, below
         answer = outage_json(outage, notifications.outage_started(session, outage, config, now))
-        return 201, {**answer, "merged_suspected_outages": [suspected.id for suspected in merged]}
+        batch = fanout.open_batch(session, outage, now)  # everyone else: the fan-out job, right after the commit
+        return 202, {**answer, "merged_suspected_outages": [suspected.id for suspected in merged],
+                     "notice_batch": {"id": batch.id, "status": batch.status,
+                                      "progress": f"/api/v1/notice-batches/{batch.id}"}}
 
-    async def dispatch(_result: dict) -> None:
+    async def fan_out(result: dict) -> None:
+        job.plan("fanout", m.utcnow(), result["notice_batch"]["id"])
         job.dispatch_soon()
 
-    return await idempotent(request, key_id, db, create, after=dispatch)
+    return await idempotent(request, key_id, db, create, after=fan_out)
+
+
+@router.get("/notice-batches/{batch_id}", summary="How an outage's notices are going: queued, sent, delivered, failed")
+async def notice_batch(batch_id: int = Path(..., ge=1, le=MAX_ID), key_id: int = Depends(api_key),
+                       db: Database = Depends(database)):
+    def read(session: Session):
+        batch = session.get(m.NoticeBatch, batch_id)
+        if batch is None:
+            raise HTTPException(status_code=404, detail=f"No notice batch {batch_id}.")
+        return fanout.progress(session, batch)
+
+    return await db(read)
 
 
 @router.get("/outages", summary="Unplanned outages in progress; those whose estimate passed owe a new one")
@@ -91,10 +108,11 @@ async def patch_outage(body: OutagePatch, outage_id: int = Path(..., ge=1, le=MA
         queued = 0
         if body.estimated_restoration_at is not None and body.estimated_restoration_at != outage.estimated_restoration_at:
             restoration.new_estimate(outage, body.estimated_restoration_at)
-            if body.status is None:
-                queued = notifications.outage_updated(session, outage, config)
+            if body.status is None:  # what has not gone yet is rewritten; those told hear the new time
+                queued = fanout.new_estimate(session, outage, config, m.utcnow())
         if body.status == "restored":
             outage.status, outage.restored_at = m.OutageStatus.restored, m.utcnow()
+            fanout.power_back(session, outage)  # news of it not sent yet is stale now
         return outage_json(outage, queued), body.status == "restored"
 
     result, restored = await db(change)

@@ -19,10 +19,10 @@ def get(app, path: str) -> httpx.Response:
     return asyncio.run(call())
 
 
-def test_the_openapi_document_holds_the_twelve_integration_operations_and_nothing_of_the_console(tmp_path):
+def test_the_openapi_document_holds_the_thirteen_integration_operations_and_nothing_of_the_console(tmp_path):
     paths = app_for(tmp_path).openapi()["paths"]
     operations = [(method, path) for path, item in paths.items() for method in item]
-    assert len(operations) == 12
+    assert len(operations) == 13
     assert all(path.startswith("/api/v1/") for _, path in operations)
 
 
