@@ -12,7 +12,7 @@ paused. Allowed:
   old pod is gone before the new one starts) and no autoscaler.
 
 And every pod behind the web Service has the scheduler on: a pod with it off refuses planned work (503) and
-cannot plan a restoration's follow-up.
+cannot plan an outage's fan-out or a restoration's follow-up.
 """
 from __future__ import annotations
 
