@@ -128,6 +128,7 @@ def test_an_agent_s_day_at_the_desk(product, twilio_api, browser, web, signed_in
         camila.click(".set-status[data-status='snoozed']")
         camila.locator("#desk-status", has_text="Pospuesta hasta").wait_for(timeout=10000)
         camila.screenshot(path=str(SHOTS / "desk-conversation.png"))
+        assert camila.evaluate("document.documentElement.scrollWidth") <= 1366  # nothing runs off a 1366×768 screen
 
         # The next day: 25 hours since Ana last wrote. Free text is gone; an approved template goes instead.
         with records(product) as session:

@@ -215,7 +215,11 @@ def test_only_supervisors_reassign_and_the_live_view_shows_who_is_online(app, en
     assert moved.status_code == 200 and moved.json() == {"handoff": taken, "agent": boss_id}
     with session_scope(engine) as session:
         said = [message.body for message in session.get(m.Handoff, taken).messages if message.kind == "system"]
+        for other in session.execute(select(m.Agent).where(m.Agent.presence == "online")).scalars():
+            other.presence = "away"  # nobody available: one click has nobody to give it to
     assert any("asignó la conversación a" in text for text in said)
+    nobody = app.post(f"/console/handoffs/{taken}/assign", data={"csrf": csrf}, headers={"Accept": "application/json"})
+    assert nobody.status_code == 409 and nobody.json()["detail"] == "No hay otra persona disponible con cupo."
 
 
 def test_closing_after_the_window_asks_for_the_rating_by_sms(app, engine, twilio_api):
