@@ -20,7 +20,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, TypedDict
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from bot import clock
 from bot import handoff as queue
@@ -31,6 +32,7 @@ from bot.settings import get_settings
 PREFIX = "web:"
 SALT = "luz-widget-visitor"
 MAX_SHOWN = 100  # messages one poll returns at most (the widget asks again from the last one)
+SEEN_EVERY = dt.timedelta(minutes=1)  # a visitor's last call is written at most this often (polls come every few seconds)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 
@@ -113,8 +115,21 @@ def known(visitor: str) -> bool:
         row = session.get(m.WebVisitor, visitor)
         if row is None:
             return False
-        row.last_seen_at = m.utcnow()
+        now = m.utcnow()
+        if row.last_seen_at < now - SEEN_EVERY:
+            row.last_seen_at = now
         return True
+
+
+def forget(session: Session, before: dt.datetime) -> int:
+    """Visitors not seen since ``before``, and what their widget showed (their session has ended: nobody can
+    read it any more, and it may hold account data); how many. The conversation stays in Rasa's tracker store
+    and the handoff's records, as on every channel."""
+    stale = select(m.WebVisitor.id).where(m.WebVisitor.last_seen_at < before)
+    session.execute(delete(m.WebMessage).where(m.WebMessage.visitor_id.in_(stale)).execution_options(synchronize_session=False))
+    gone = session.execute(delete(m.WebVisitor).where(m.WebVisitor.last_seen_at < before)
+                           .execution_options(synchronize_session=False))
+    return int(gone.rowcount or 0)
 
 
 def add(visitor: str, author: str, text: str, media_url: Optional[str] = None,

@@ -35,6 +35,7 @@ RECURRING = {  # id: (job, trigger, trigger arguments)
     "deadlines": ("bot.jobs.tasks:watch_deadlines", "interval", {"minutes": 30}),
     "complaint_surveys": ("bot.jobs.tasks:survey_resolved_complaints", "interval", {"minutes": 5}),
     "expired_estimates": ("bot.jobs.tasks:watch_estimates", "interval", {"minutes": 5}),
+    "web_visitors": ("bot.jobs.tasks:forget_web_visitors", "interval", {"hours": 1}),
 }
 ONE_OFF = {"planned": "bot.jobs.tasks:notify_planned", "restoration": "bot.jobs.tasks:notify_restoration",
            "fanout": "bot.jobs.tasks:fan_out"}

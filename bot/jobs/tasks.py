@@ -19,7 +19,7 @@ from bot.db import models as m
 from bot.db.engine import engine_for, in_thread
 from bot.jobs.dispatch import Dispatcher
 from bot.settings import Settings, get_settings
-from channels import outbound
+from channels import outbound, visitors
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -148,3 +148,9 @@ async def run_desk() -> int:
     if done.released or done.away or done.offline:
         log.info("desk: released %s, away %s, offline %s", done.released, done.away, done.offline)
     return len(done.assigned)
+
+
+async def forget_web_visitors() -> int:
+    """Website visitors whose session ended over a day ago, and what their widget showed (``channels/visitors.py``)."""
+    kept = dt.timedelta(hours=get_settings().widget_session_hours + 24)
+    return await _db(lambda session: visitors.forget(session, m.utcnow() - kept))

@@ -265,3 +265,23 @@ def test_a_turn_lost_with_its_process_is_run_again_and_its_answer_reaches_the_wi
     shown = answer_of(run(channel, "poll", request("GET", token=token)))["messages"]
     assert shown[-1]["document"].endswith("xyz.pdf")
     assert say(channel, token, "hola", assistant, id="lost-turn-01").status == 200 and len(assistant.handed) == 1
+
+
+def test_visitors_and_what_their_widget_showed_are_forgotten_a_day_after_their_session_ends(channel, engine):
+    from bot.jobs import tasks
+
+    with clock.travel_to(clock.now()) as travel:
+        old = new_session(channel)
+        assert say(channel, old, "hola").status == 200
+        gone = channel.sessions.visitor_of(old)
+        travel.advance(dt.timedelta(hours=12 + 23))
+        fresh = new_session(channel)
+        asyncio.run(tasks.forget_web_visitors())
+        with session_scope(engine) as session:
+            assert session.get(m.WebVisitor, gone) is not None  # within a day of its end: kept
+        travel.advance(dt.timedelta(hours=2))
+        assert asyncio.run(tasks.forget_web_visitors()) >= 1
+        assert run(channel, "poll", request("GET", token=fresh)).status == 200  # a visitor seen since is kept
+    with session_scope(engine) as session:
+        assert session.get(m.WebVisitor, gone) is None
+        assert session.query(m.WebMessage).filter_by(visitor_id=gone).count() == 0
