@@ -161,8 +161,15 @@ def test_a_visitor_chats_her_balance_and_an_agent_answers_her_in_the_widget(prod
     assert "Cuenta 100200301" in agent.locator("aside").inner_text()
     luz_says(visitor, "soy Camila", timeout=20000)  # the greeting, through the poll
 
+    # She closes the chat meanwhile: the reply is counted on the button and told to screen readers.
+    visitor.keyboard.press("Escape")
     agent.fill("#reply-text", "Hola Ana, ya veo tu cuenta. Tu factura vence esta semana.")
     agent.click("#send")
+    badge = visitor.locator("#luz-launcher .luz-badge")
+    badge.wait_for(timeout=30000)
+    assert badge.inner_text() == "1 mensaje nuevo"
+    assert visitor.locator(".luz-widget > [role=status]").inner_text() == "Chat: 1 mensaje nuevo de Camila."
+    visitor.keyboard.press("Enter")  # the focus went back to the button
     reply = luz_says(visitor, "Tu factura vence esta semana", timeout=20000)
     assert reply.evaluate("el => el.classList.contains('luz-from-agent')")
     assert "Camila, de nuestro equipo" in reply.inner_text()

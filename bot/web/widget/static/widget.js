@@ -73,6 +73,9 @@
   launcher.appendChild(launcherIcon);
   launcher.appendChild(launcherText);
   launcher.appendChild(badge);
+  // Told to screen readers while the panel is closed (its log is hidden then): "1 mensaje nuevo de Camila".
+  var notice = el("p", "luz-visually-hidden");
+  notice.setAttribute("role", "status");
 
   var panel = el("section", "luz-panel");
   panel.id = "luz-panel";
@@ -137,6 +140,7 @@
   panel.appendChild(form);
   root.appendChild(panel);
   root.appendChild(launcher);
+  root.appendChild(notice);
 
   function mount() {
     document.body.appendChild(root);
@@ -323,8 +327,9 @@
 
   function addBubble(message) {
     var item = el("div", "luz-msg luz-from-" + (message.author || "luz"));
-    if (message.pending) {
+    if (message.pending) { // what the visitor just typed, until the server's copy replaces it: not read twice
       item.className += " luz-pending";
+      item.setAttribute("aria-hidden", "true");
     }
     var author = el("p", "luz-who", who(message));
     if (message.author !== "agent") {
@@ -377,6 +382,7 @@
 
   function show(messages) {
     var fresh = 0;
+    var from = "";
     messages.forEach(function (message) {
       if (state.seen[message.id]) {
         return;
@@ -389,12 +395,14 @@
       addBubble(message);
       if (message.author !== "visitor") {
         fresh += 1;
+        from = message.author === "agent" ? (message.name || "nuestro equipo") : "Luz";
       }
     });
     if (!state.open && fresh) {
       state.unread += fresh;
       badge.textContent = state.unread === 1 ? "1 mensaje nuevo" : state.unread + " mensajes nuevos";
       badge.hidden = false;
+      notice.textContent = "Chat: " + badge.textContent + " de " + from + ".";
     }
   }
 
@@ -414,6 +422,7 @@
     state.unread = 0;
     badge.hidden = true;
     badge.textContent = "";
+    notice.textContent = "";
     input.focus();
     ensureSession().then(schedule).catch(function () {
       say("El chat no está disponible en este momento. Inténtalo más tarde o llámanos.");
