@@ -423,6 +423,7 @@
     badge.hidden = true;
     badge.textContent = "";
     notice.textContent = "";
+    log.scrollTop = log.scrollHeight; // what arrived while it was closed was added to a hidden log
     input.focus();
     ensureSession().then(schedule).catch(function () {
       say("El chat no está disponible en este momento. Inténtalo más tarde o llámanos.");
