@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any, Dict, List, Optional, Set
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,11 +22,12 @@ from bot.db import models as m
 from bot.settings import Settings
 from bot.web.console import auth
 from bot.web.console.access import api_agent, signed_in
-from bot.web.console.pages import event_stream
+from bot.web.console.pages import HERE, event_stream
 from bot.web.deps import Database, database, settings
 from channels import outbound
 
 router = APIRouter(prefix="/console")
+SERVICE_WORKER = HERE / "static" / "desk-sw.js"
 
 
 async def body_of(request: Request) -> Dict[str, Any]:
@@ -64,6 +66,13 @@ async def set_presence(request: Request, agent: Dict = Depends(api_agent), db: D
     changed = await db(change)
     await greet(changed.pop("assigned"))
     return changed
+
+
+@router.get("/sw.js", include_in_schema=False)
+async def service_worker() -> Response:
+    """The console's service worker, served from /console/ so it may show notifications for every console page."""
+    return Response(SERVICE_WORKER.read_text(encoding="utf-8"), media_type="application/javascript",
+                    headers={"Cache-Control": "no-cache"})
 
 
 @router.post("/api/activity", dependencies=[Depends(auth.check_csrf)])

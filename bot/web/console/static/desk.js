@@ -68,11 +68,18 @@
   function notify(notice) {
     toast(notice);
     sound();
-    if ("Notification" in window && Notification.permission === "granted") {
-      const shown = new Notification(notice.title, { body: notice.body, tag: notice.key, requireInteraction: notice.kind === "urgent" });
-      shown.onclick = () => { window.focus(); if (notice.handoff) window.location.assign(`/console/handoffs/${notice.handoff}`); };
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    const url = notice.handoff ? `/console/handoffs/${notice.handoff}` : "/console";
+    const options = { body: notice.body, tag: notice.key, requireInteraction: notice.kind === "urgent", data: { url } };
+    try {
+      const shown = new Notification(notice.title, options);
+      shown.onclick = () => { window.focus(); window.location.assign(url); };
+    } catch (refused) {  // Chrome on Android tablets: only a service worker may show one
+      if (worker) worker.then((registration) => registration && registration.showNotification(notice.title, options));
     }
   }
+  const worker = "serviceWorker" in navigator
+    ? navigator.serviceWorker.register("/console/sw.js", { scope: "/console/" }).catch(() => null) : null;
   const enable = document.getElementById("enable-notifications");
   const showPermission = () => {
     if (!("Notification" in window)) { enable.hidden = true; return; }

@@ -255,3 +255,9 @@ def test_the_desk_is_closed_to_anyone_signed_out_and_supervision_to_agents(app, 
     assert app.get("/console/api/supervision/stream").status_code == 403
     assert app.post("/console/api/presence", json={"presence": "online"}).status_code == 403  # no CSRF token
     assert post(app, csrf, "/console/api/presence", {"presence": "dormido"}).status_code == 422
+
+
+def test_the_service_worker_that_shows_notifications_on_tablets_is_served_for_the_whole_console(app):
+    worker = app.get("/console/sw.js")
+    assert worker.status_code == 200 and worker.headers["content-type"].startswith("application/javascript")
+    assert "notificationclick" in worker.text and "openWindow" in worker.text
