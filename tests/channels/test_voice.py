@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from bot import clock, records
 from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
-from bot.spoken import money_words
+from bot.spoken import money_words, number_words
 from tests.product import TWILIO_SID, TWILIO_TOKEN, VOICE_FROM
 from tests.twiml import Heard, assert_speakable, heard
 
@@ -134,7 +134,16 @@ def test_an_outage_report_is_answered_from_the_records(product):
     call = Call(product, "+573001234504")  # Jorge, in the zone with an outage in progress
     call.answer()
     reply = call.say("no tengo luz en la casa")
-    assert "corte" in reply.text.lower() and reply.next_turn is not None
+    assert "Ya sabemos de este corte" in reply.text and "Kennedy" in reply.text and reply.next_turn is not None
+    lucia = Call(product, "+573001234505")  # no outage known where Lucía lives: a ticket
+    lucia.answer()
+    reported = lucia.say("se me fue la luz en toda la casa")
+    with session_scope(engine_for(product["env"]["DATABASE_URL"])) as session:
+        report = session.execute(select(m.OutageReport).where(
+            m.OutageReport.phone == "+573001234505", m.OutageReport.channel == "voice")).scalars().first()
+    assert report is not None and report.kind == "no_power"
+    ticket = report.ticket.split("-")
+    assert f"{' '.join(ticket[0])} {number_words(int(ticket[1]))}" in reported.text  # "A V ciento veintitrés"
 
 
 def test_a_hazard_gets_safety_first_then_the_ticket_then_a_person(product):
