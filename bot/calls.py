@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import List, Optional
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -117,8 +118,6 @@ def ended(settings: Settings, call_sid: str, status: str, now: Optional[dt.datet
 def within_agent_hours(settings: Settings, now: Optional[dt.datetime] = None) -> bool:
     """Whether people answer the phone queue now (``LUZ_AGENT_HOURS``, ``LUZ_AGENT_DAYS``, local time)."""
     hours = handoff.AgentHours.parse(settings.agent_hours, settings.agent_days)
-    from zoneinfo import ZoneInfo
-
     return hours.open_at((now or m.utcnow()).astimezone(ZoneInfo(settings.timezone)))
 
 
