@@ -33,11 +33,15 @@ class Heard:
 
 
 def heard(response) -> Heard:
-    """``response``: anything with ``status_code`` (or ``status``) and ``text`` (or ``body``)."""
+    """A webhook's answer: anything with ``status_code`` (or ``status``) and ``text`` (or ``body``)."""
     status = getattr(response, "status_code", None) or getattr(response, "status", 0)
-    text = response.text if hasattr(response, "text") else response.body.decode()
     if status != 200:
         return Heard(status)
+    return parse(response.text if hasattr(response, "text") else response.body.decode())
+
+
+def parse(text: str) -> Heard:
+    """TwiML as the caller meets it (a call placed with inline TwiML, or a webhook's answer)."""
     root = ET.fromstring(text)
     gather = root.find("Gather")
     dial = root.find("Dial")

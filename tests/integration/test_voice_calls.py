@@ -14,7 +14,7 @@ from channels.voice import VoiceInput
 from tests.integration.conftest import _numbers, add_person, run_job, sent_to
 from tests.integration.test_notifications import post_outage
 from tests.product import TWILIO_SID, TWILIO_TOKEN, VOICE_FROM
-from tests.twiml import assert_speakable, heard, signed_request
+from tests.twiml import assert_speakable, heard, parse, signed_request
 
 
 def zone_with(engine, *keys_electro_dependent):
@@ -48,7 +48,7 @@ def test_a_long_outage_calls_the_electro_dependent_customer_and_the_call_is_reco
     assert call["from"] == VOICE_FROM and call["status_callback"].endswith("/webhooks/voice/status")
     assert twilio_api.calls_to(neighbour.phone) == []  # a neighbour without medical equipment gets the text only
     assert len(sent_to(twilio_api, medical.phone)) == 1  # the text goes too
-    said = heard(type("R", (), {"status_code": 200, "text": call["twiml"]})())
+    said = parse(call["twiml"])
     assert_speakable(said)
     assert "equipos médicos" in said.text and "corte de energía en Barrio Voz" in said.text
     assert "marca cero" in said.text and said.next_turn == 1  # then it listens, as any call does
@@ -101,7 +101,7 @@ def test_planned_work_calls_the_electro_dependent_customer_before_it_starts(serv
     run_job(service, f"planned:{planned['id']}:48")
     run_job(service, "dispatch")
     [call] = twilio_api.calls_to(people["dialisis"].phone)
-    said = heard(type("R", (), {"status_code": 200, "text": call["twiml"]})())
+    said = parse(call["twiml"])
     assert_speakable(said)
     assert "Por mantenimiento de redes, suspenderemos el servicio en Barrio Voz" in said.text
     assert notices_of(engine, people["dialisis"])["planned_48h_call"][0] == "voice"
