@@ -23,7 +23,8 @@ from bot.web.console import auth
 
 HERE = Path(__file__).resolve().parent
 CANNED = yaml.safe_load((HERE / "canned.yml").read_text(encoding="utf-8"))
-CHANNEL_LABELS = {"whatsapp": "WhatsApp", "sms": "SMS", "telegram": "Telegram", "web": "Sitio web", "rest": "API REST (pruebas)"}
+CHANNEL_LABELS = {"whatsapp": "WhatsApp", "sms": "SMS", "telegram": "Telegram", "web": "Sitio web", "voice": "Teléfono",
+                  "rest": "API REST (pruebas)"}
 STATUS_LABELS = {"queued": "En espera", "assigned": "En atención", "closed": "Cerrada", "left": "El cliente volvió a Luz",
                  "diverted": "Derivada"}
 
