@@ -6,7 +6,8 @@ account number is read digit by digit in threes, a ticket "AV-0000123" as "A V c
 never spelled: "Calle 45 # ***" is said "Calle cuarenta y cinco", "***4501" "el número terminado en cuatro cinco
 cero uno", "Ana M. G." "Ana". Links are never read: they are taken out for a text message to the caller
 ("te envié el enlace por mensaje de texto"). Buttons become a menu said after the message ("di «pagar» o
-marca uno": Luz speaks to the caller as "tú" throughout) and answered by voice or on the keypad; what a chat asks to "escribir" is asked to say.
+marca uno": Luz speaks to the caller as "tú" throughout) and answered by voice or on the keypad; what a chat asks
+to "escribir" is asked to say.
 
 Nothing here talks to the network or imports Rasa: the outbound calls (``channels/providers/voice.py``) use it too.
 """
@@ -43,7 +44,8 @@ _DECIMAL = re.compile(r"\b(\d+),(\d+)\b")
 _INTEGER = re.compile(r"\b\d{1,4}\b")
 _NOT_SAID = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d•*_~`|<>\[\]{}]")
 _CHAT_WORDS = [  # what a chat asks to write, asked to say
-    (re.compile(r"\bescr[ií]bemelo\b"), "dímelo"), (re.compile(r"\bEscr[ií]bemelo\b"), "Dímelo"), (re.compile(r"\bescr[ií]beme\b"), "dime"), (re.compile(r"\bEscr[ií]beme\b"), "Dime"),
+    (re.compile(r"\bescr[ií]bemelo\b"), "dímelo"), (re.compile(r"\bEscr[ií]bemelo\b"), "Dímelo"),
+    (re.compile(r"\bescr[ií]beme\b"), "dime"), (re.compile(r"\bEscr[ií]beme\b"), "Dime"),
     (re.compile(r"\bescribe\b"), "di"), (re.compile(r"\bEscribe\b"), "Di"),
     (re.compile(r"\bresponde\b"), "contesta"), (re.compile(r"\bResponde\b"), "Contesta"),
     (re.compile(r"\bescribes desde\b"), "llamas desde"), (re.compile(r"\bescríbenos\b"), "llámanos o escríbenos"),
@@ -62,8 +64,9 @@ _AGREEMENT = [(re.compile(rf"\bveintiuno{_MASCULINE}"), "veintiún"), (re.compil
               (re.compile(rf"\bveintiuno{_FEMININE}"), "veintiuna"), (re.compile(rf"\buno{_FEMININE}"), "una"),
               (re.compile(r"\b(a|desde|hasta) las una\b"), r"\1 la una"),
               (re.compile(r"(?<!y )\bun kilovatios\b"), "un kilovatio")]
-_UNITS = [(re.compile(r"\bpor kWh\b"), "por kilovatio hora"), (re.compile(r"\bkWh\b"), "kilovatios hora"), (re.compile(r"\bkWp\b"), "kilovatios pico"),
-          (re.compile(r"\bkW\b"), "kilovatios"), (re.compile(r"\s?%"), " por ciento"), (re.compile(r"\s/\s"), ", "),
+_UNITS = [(re.compile(r"\bpor kWh\b"), "por kilovatio hora"), (re.compile(r"\bkWh\b"), "kilovatios hora"),
+          (re.compile(r"\bkWp\b"), "kilovatios pico"), (re.compile(r"\bkW\b"), "kilovatios"),
+          (re.compile(r"\s?%"), " por ciento"), (re.compile(r"\s/\s"), ", "),
           (re.compile(r"#"), "número "), (re.compile(r"&"), " y "), (re.compile(r"\+"), " más ")]
 AGENT_KEY = "0"
 LINK_SENT = "Te envié el enlace por mensaje de texto."
