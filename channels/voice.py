@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot import calls, internal_auth
+from bot.concepts import CONCEPTS
 from bot.handoff import CALLBACK_PAYLOAD
 from bot.phones import to_e164
 from bot.settings import Settings, get_settings
@@ -68,6 +69,7 @@ NO_LINK = ("No puedo enviarte el enlace por mensaje de texto a este número. Pí
 PERSON_WORDS = re.compile(r"\b(asesor|asesora|operador|operadora|hablar con (una persona|alguien|un humano))\b")
 SPOKEN_KEYS = {fold(number_words(n)): str(n) for n in range(0, 10)} | {"un": "1", "una": "1"}
 QUEUE_TEXTS = ("Te comunico con una persona", "Tu caso quedó de primero", "no hay asesores disponibles")
+HAZARD = re.compile(CONCEPTS["hazard"])
 SESSION_START = "/session_start"  # Rasa's own intent: a new session (its default rule runs action_session_start)
 WAIT_FOR_FIRST = 10.0  # seconds a repeated turn waits for the first copy's answer before asking Twilio to come back
 
@@ -77,6 +79,12 @@ def wants_person(speech: str) -> bool:
     "el asesor de la oficina me cobró de más" is a complaint, for the assistant."""
     plain = fold(speech)
     return len(plain.split()) <= 7 and bool(PERSON_WORDS.search(plain))
+
+
+def sounds_dangerous(speech: str) -> bool:
+    """Words of a hazard (a cable, a post, fire, sparks): such speech goes to the assistant however unsure the
+    recogniser was, so the safety instructions are never delayed by "say it again"."""
+    return bool(HAZARD.search(fold(speech)))
 
 
 def key_of(speech: str) -> Optional[str]:
@@ -194,7 +202,8 @@ class VoiceInput(InputChannel):
             confidence = float(form["Confidence"]) if form.get("Confidence") else 1.0
         except ValueError:
             confidence = 0.0
-        if speech and not digits and confidence < self.settings.voice_min_confidence and claim.unclear < len(UNCLEAR):
+        if (speech and not digits and confidence < self.settings.voice_min_confidence and claim.unclear < len(UNCLEAR)
+                and not sounds_dangerous(speech)):  # a danger, even half heard, is not made to wait
             options = await asyncio.to_thread(inbox.menu_of, conversation)
             return (gather_twiml([UNCLEAR[claim.unclear]], options, self.action(turn + 1), self.style,
                                  digits=asks_for_digits(claim.last_said or "")),

@@ -230,3 +230,18 @@ async def test_speech_without_a_confidence_is_taken_as_heard(line, engine):
             "SpeechResult": "cuánto debo"}  # a speech model that gives no Confidence
     told = heard(await line.respond(signed_request(PUBLIC, TWILIO_TOKEN, "/webhooks/voice/gather?turn=1", form), assistant, 1))
     assert asked == ["cuánto debo"] and told.says == ["Claro."]
+
+
+async def test_a_danger_half_heard_is_not_asked_again(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
+    asked = []
+
+    async def assistant(message):
+        if message.text != "/session_start":
+            asked.append(message.text)
+            await message.output_channel.send_text_message(message.sender_id, "⚠️ Por tu seguridad: aléjate.")
+
+    form = {"CallSid": sid, "AccountSid": TWILIO_SID, "From": phone, "To": VOICE_FROM, "Direction": "inbound",
+            "SpeechResult": "un cable caido echando chispas", "Confidence": "0.2"}
+    told = heard(await line.respond(signed_request(PUBLIC, TWILIO_TOKEN, "/webhooks/voice/gather?turn=1", form), assistant, 1))
+    assert asked == ["un cable caido echando chispas"] and told.says == ["Por tu seguridad: aléjate."]
