@@ -46,7 +46,7 @@ class VoiceProvider(TwilioProvider):
 
     async def transmit(self, address: str, message: Message) -> Tuple[Delivery, str]:
         if not PHONE.fullmatch(address):  # a conversation id ("callback:+57...": the console) is not called
-            return Delivery(None, "a call carries no written message"), "failed"
+            return Delivery(None, "not a phone number"), "failed"  # error codes are 20 characters
         buttons = [{"title": title, "payload": payload} for title, payload in message.get("buttons") or []]
         spoken = speak([{"text": message.get("text") or "", "buttons": buttons}])
         sentences = spoken.sentences + [INVITATION]

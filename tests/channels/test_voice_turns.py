@@ -245,3 +245,15 @@ async def test_a_danger_half_heard_is_not_asked_again(line, engine):
             "SpeechResult": "un cable caido echando chispas", "Confidence": "0.2"}
     told = heard(await line.respond(signed_request(PUBLIC, TWILIO_TOKEN, "/webhooks/voice/gather?turn=1", form), assistant, 1))
     assert asked == ["un cable caido echando chispas"] and told.says == ["Por tu seguridad: aléjate."]
+
+
+async def test_a_console_message_to_a_callback_places_no_call(use_database, twilio_api):
+    from channels.providers.voice import VoiceProvider
+
+    provider = VoiceProvider.from_settings(Settings.from_environ({
+        "DATABASE_URL": use_database, "PUBLIC_BASE_URL": PUBLIC, "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_VOICE_FROM": VOICE_FROM, "TWILIO_API_BASE_URL": twilio_api.url}))
+    delivery = await provider.send("callback:+573001234567", {"text": "Hola, soy Camila, de Energía del Valle."})
+    assert not delivery.ok and not delivery.retryable
+    assert twilio_api.calls_to("callback:+573001234567") == [] and twilio_api.calls_to("+573001234567") == []
+    await provider.close()
