@@ -12,7 +12,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run run-prod bench test lint chat db train validate nlu-eval lock clean
+.PHONY: run run-prod bench test lint chat db train validate nlu-eval dialogue-eval lock clean
 
 run: $(VENV) db $(MODEL)
 	$(PY) -m bot run
@@ -57,6 +57,9 @@ validate: $(VENV)
 
 nlu-eval: $(VENV)
 	$(PY) -m scripts.nlu_eval
+
+dialogue-eval: $(VENV) $(MODEL)
+	$(PY) -m scripts.dialogue_eval
 
 lock:
 	rm -rf /tmp/luz-lock && $$(scripts/find_python.sh) -m venv /tmp/luz-lock
