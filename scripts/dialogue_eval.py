@@ -367,7 +367,7 @@ def main() -> int:
     parser.add_argument("files", nargs="*", type=Path, help="suite files (default: tests/dialogue/*.yml)")
     parser.add_argument("--only", action="append", default=[], help="run conversations whose id contains this")
     parser.add_argument("--parallel", type=int, default=3, help="senders talking at once (default 3)")
-    parser.add_argument("--at", default=os.environ.get("LUZ_TEST_AT") or DEFAULT_AT, help="the product's instant")
+    parser.add_argument("--at", default=DEFAULT_AT, help="the product's instant, ISO with its offset")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "dialogue")
     args = parser.parse_args()
 
