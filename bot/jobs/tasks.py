@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 import httpx
 from sqlalchemy.orm import Session
 
-from bot import assignment, fanout, handoff, notifications, restoration, webhooks
+from bot import assignment, calls, fanout, handoff, notifications, restoration, webhooks
 from bot.db import models as m
 from bot.db.engine import engine_for, in_thread
 from bot.jobs.dispatch import Dispatcher
@@ -116,15 +116,19 @@ async def survey_resolved_complaints() -> int:
 
 
 async def watch_queue() -> int:
-    """Customers pushed back by an urgent case are told; those waiting too long are offered a callback."""
+    """Customers pushed back by an urgent case are told; those waiting too long are offered a callback. A callback
+    the phone line registered (reason "callback") waits for a call, not on a line: it is told nothing."""
     settings = get_settings()
 
     def find(session: Session) -> List[Tuple[str, str, Dict[str, Any]]]:
         now = m.utcnow()
         notices: List[Tuple[str, str, Dict[str, Any]]] = [
             (p.handoff.channel, p.handoff.conversation_id, {"text": handoff.moved_text(p)})
-            for p in handoff.grown_positions(session, settings, now) if p.handoff is not None]
+            for p in handoff.grown_positions(session, settings, now)
+            if p.handoff is not None and p.handoff.reason != calls.CALLBACK_REASON]
         for position, item in enumerate(handoff.waiting(session), start=1):
+            if item.reason == calls.CALLBACK_REASON:
+                continue
             if item.patience_told_at is None and now - item.created_at >= dt.timedelta(minutes=settings.queue_patience_minutes):
                 item.patience_told_at = now
                 notices.append((item.channel, item.conversation_id, {

@@ -122,3 +122,16 @@ def test_without_a_line_to_call_from_the_call_is_recorded_as_not_made(engine):
         row = session.execute(select(m.Notification).where(m.Notification.dedupe_key == key)).scalar_one()
         assert made == 0 and (row.channel, row.status) == ("voice", m.NotificationStatus.skipped)
         assert "TWILIO_VOICE_FROM" in row.error
+
+
+def test_a_callback_waiting_in_the_queue_is_not_messaged_by_the_queue_watcher(service, engine):
+    from bot import calls
+
+    phone = f"+57311888{next(_numbers):04d}"
+    calls.register_callback(get_settings(), calls.conversation_of(phone), phone, ["asesor"],
+                            now=m.utcnow() - dt.timedelta(minutes=40))  # waiting well past the queue's patience
+    run_job(service, "queue")
+    with session_scope(engine) as session:
+        queued = session.execute(select(m.Handoff).where(m.Handoff.conversation_id == f"callback:{phone}")).scalar_one()
+        sent = session.execute(select(m.OutboundMessage).where(m.OutboundMessage.recipient == f"callback:{phone}")).all()
+    assert queued.status == m.HandoffStatus.queued and queued.patience_told_at is None and sent == []
