@@ -142,10 +142,11 @@
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && document.getElementById("send")) { event.preventDefault(); post("reply"); }
     else if (event.key === "Enter" && event.altKey) { event.preventDefault(); post("note"); }
   });
-  // "typing…" on the customer's side (Telegram), at most every 4 seconds while the agent writes.
+  // "typing…" on the customer's side where the channel's provider shows it (Telegram; the server answers
+  // shown: false elsewhere), at most every 4 seconds while the agent writes. Twilio's channels have none.
   let lastTyping = 0;
   text.addEventListener("input", () => {
-    if (transcript.dataset.channel !== "telegram" || Date.now() - lastTyping < 4000) return;
+    if (["whatsapp", "sms"].includes(transcript.dataset.channel) || Date.now() - lastTyping < 4000) return;
     lastTyping = Date.now();
     call("typing");
   });
