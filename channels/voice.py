@@ -70,6 +70,7 @@ PERSON_WORDS = re.compile(r"\b(asesor|asesora|operador|operadora|hablar con (una
 SPOKEN_KEYS = {fold(number_words(n)): str(n) for n in range(0, 10)} | {"un": "1", "una": "1"}
 QUEUE_TEXTS = ("Te comunico con una persona", "Tu caso quedó de primero", "no hay asesores disponibles")
 HAZARD = re.compile(CONCEPTS["hazard"])
+FAREWELL = "¡Gracias por escribirnos!"  # how utter_goodbye (domain/conversation.yml) starts: the call then ends
 SESSION_START = "/session_start"  # Rasa's own intent: a new session (its default rule runs action_session_start)
 WAIT_FOR_FIRST = 10.0  # seconds a repeated turn waits for the first copy's answer before asking Twilio to come back
 
@@ -293,6 +294,8 @@ class VoiceInput(InputChannel):
         if not result.about_the_message:
             await asyncio.to_thread(inbox.remember_menu, conversation, spoken.options)
         sentences = spoken.sentences or ["¿Me lo repites, por favor?"]
+        if not spoken.options and any((m.get("text") or "").startswith(FAREWELL) for m in messages):
+            return goodbye_twiml(sentences, self.style), {"heard": text, "outcome": "goodbye"}  # the caller said goodbye
         return (gather_twiml(sentences, spoken.options, self.action(turn + 1), self.style, digits=spoken.asks_digits),
                 {"heard": text, "last_said": " ".join(sentences[-2:])})
 

@@ -193,6 +193,13 @@ def test_silence_twice_ends_the_call_politely(product):
     assert second.hangup and "Gracias por llamar" in second.text and second.gather is None
 
 
+def test_a_caller_who_says_goodbye_is_thanked_and_the_call_ends(product):
+    call = Call(product, "+573109990306")
+    call.answer()
+    farewell = call.say("muchas gracias, eso era todo, adiós")
+    assert farewell.hangup and "Gracias por llamarnos" in farewell.text and farewell.gather is None
+
+
 def test_zero_or_asesor_within_agent_hours_puts_a_person_on_the_line(product):
     call = Call(product, "+573001234505")
     call.answer()
