@@ -121,6 +121,14 @@ def known(visitor: str) -> bool:
         return True
 
 
+def end(visitor: str) -> None:
+    """The visitor ended the conversation (a shared computer): its session names nobody from now on, and what the
+    widget showed is gone."""
+    with session_scope(_engine()) as session:
+        session.execute(delete(m.WebMessage).where(m.WebMessage.visitor_id == visitor))
+        session.execute(delete(m.WebVisitor).where(m.WebVisitor.id == visitor))
+
+
 def forget(session: Session, before: dt.datetime) -> int:
     """Visitors not seen since ``before``, and what their widget showed (their session has ended: nobody can
     read it any more, and it may hold account data); how many. The conversation stays in Rasa's tracker store

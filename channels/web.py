@@ -17,7 +17,8 @@ It is public, called from browsers on other sites, so before anything it checks,
 "after": <the last message shown>}`` — nothing else is read: no sender, no phone, no metadata — runs the turn
 (each id once, so a retried request is not a second turn; kept in the durable inbox while it runs, so a turn lost
 with its process is run again by another) and answers with the messages after ``after``.
-``POST /messages`` (``{"token", "after"}``) is the poll that brings an agent's replies after a handoff.
+``POST /messages`` (``{"token", "after"}``) is the poll that brings an agent's replies after a handoff;
+``POST /end`` (``{"token"}``) forgets the session when the visitor ends the conversation (a shared computer).
 
 The widget sends JSON as ``text/plain`` with the token in the body: "simple" cross-origin requests, which need
 no CORS preflight. That spares a round trip per poll, and Rasa's own CORS layer (sanic-cors, which answers every
@@ -176,6 +177,15 @@ class WebInput(InputChannel):
             await run_kept(accepted, received.hand_over(on_new_message))
         return self.answer(request, {"messages": await asyncio.to_thread(visitors.shown_after, visitor, after)})
 
+    async def end(self, request: Request) -> HTTPResponse:
+        """«Terminar»: on a shared computer the next person must not find the conversation (nor an identified
+        account) in the tab, so the session is forgotten here and the widget starts afresh."""
+        visitor, refusal = await self.visitor(request, _json_object(request.body))
+        if visitor is None:
+            return refusal  # type: ignore[return-value]
+        await asyncio.to_thread(visitors.end, visitor)
+        return self.answer(request, {"ended": True})
+
     # The durable inbox (channels/guard.py): a turn lost with its process is run again by another one, and its
     # answer reaches the widget by the poll like any other.
 
@@ -199,7 +209,7 @@ class WebInput(InputChannel):
         return self.answer(request, {"messages": await asyncio.to_thread(visitors.shown_after, visitor, after)})
 
     async def route(self, call: str, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
-        """One call (``session``, ``message``, ``poll``) after the origin check; a preflight gets its headers only."""
+        """One call (``session``, ``message``, ``poll``, ``end``) after the origin check; a preflight gets its headers only."""
         if not self.origin_allowed(request):
             return self.refused_origin(request)
         if request.method == "OPTIONS":  # a preflight (only where Rasa's CORS layer does not answer it first)
@@ -210,6 +220,8 @@ class WebInput(InputChannel):
             return await self.open_session(request)
         if call == "message":
             return await self.message(request, on_new_message)
+        if call == "end":
+            return await self.end(request)
         return await self.poll(request)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
@@ -232,6 +244,10 @@ class WebInput(InputChannel):
         @hook.route("/messages", methods=["GET", "POST", "OPTIONS"])
         async def messages(request: Request):
             return await self.route("poll", request, on_new_message)
+
+        @hook.route("/end", methods=["POST", "OPTIONS"])
+        async def end(request: Request):
+            return await self.route("end", request, on_new_message)
 
         return hook
 

@@ -285,3 +285,15 @@ def test_visitors_and_what_their_widget_showed_are_forgotten_a_day_after_their_s
     with session_scope(engine) as session:
         assert session.get(m.WebVisitor, gone) is None
         assert session.query(m.WebMessage).filter_by(visitor_id=gone).count() == 0
+
+
+def test_a_visitor_who_ends_the_conversation_leaves_nothing_behind(channel, engine):
+    token = new_session(channel)
+    visitor = channel.sessions.visitor_of(token)
+    assert say(channel, token, "hola").status == 200
+    ended = run(channel, "end", request(raw=json.dumps({"token": token}).encode()))
+    assert ended.status == 200 and answer_of(ended) == {"ended": True}
+    assert run(channel, "poll", request("GET", token=token)).status == 401  # the next person at the computer
+    with session_scope(engine) as session:
+        assert session.get(m.WebVisitor, visitor) is None
+        assert session.query(m.WebMessage).filter_by(visitor_id=visitor).count() == 0

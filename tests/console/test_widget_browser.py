@@ -10,6 +10,7 @@ Screenshots go to ``docs/screenshots/``.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -112,12 +113,13 @@ def test_a_visitor_chats_her_balance_and_an_agent_answers_her_in_the_widget(prod
     assert axe_violations(visitor) == []
     assert unnamed_controls(visitor) == []
     assert visitor.get_attribute("#luz-log", "aria-live") == "polite" and visitor.get_attribute("#luz-log", "role") == "log"
-    visitor.focus(".luz-close")
+    visitor.focus(".luz-end")
     order = [focused(visitor)]
-    for _ in range(7):
+    for _ in range(8):
         visitor.keyboard.press("Tab")
         order.append(focused(visitor))
-    assert order == ["button:Cerrar el chat", "log:Conversación con Luz", "button:Consultar mi saldo",
+    assert order == ["button:Terminar la conversación y borrarla de e", "button:Cerrar el chat",
+                     "log:Conversación con Luz", "button:Consultar mi saldo",
                      "button:Copia de mi factura", "button:Reportar que no tengo luz", "button:Hablar con una persona",
                      "textarea:Escribe tu mensaje", "button:Enviar"]
     visitor.keyboard.press("Escape")
@@ -199,6 +201,19 @@ def test_a_visitor_chats_her_balance_and_an_agent_answers_her_in_the_widget(prod
     visitor.reload()
     visitor.get_by_role("button", name="Chatea con Luz").click()
     luz_says(visitor, "Tu factura vence esta semana")
+
+    # «Terminar» (a shared computer): the conversation leaves the screen and its session names nobody any more.
+    token = visitor.evaluate("Object.keys(sessionStorage).map(k => sessionStorage.getItem(k))[0]")
+    visitor.get_by_role("button", name="Terminar la conversación y borrarla de esta pantalla").click()
+    visitor.locator("#luz-status", has_text="Conversación terminada").wait_for(timeout=10000)
+    assert visitor.locator(".luz-msg").count() == 0 and visitor.evaluate("sessionStorage.length") == 0
+    ended = visitor.request.post(f"{product['base']}/webhooks/web/messages", data=json.dumps({"token": token}),
+                                 headers={"Origin": web, "Content-Type": "text/plain"})
+    assert ended.status == 401
+    write(visitor, "hola")
+    luz_says(visitor, "Soy Luz")  # a new conversation
+    assert visitor.locator(".luz-msg", has_text="vence esta semana").count() == 0 and visitor.locator(".luz-from-agent").count() == 0
+
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                 locale="es-CO").new_page()
     phone.goto(f"{web}/widget/demo")

@@ -94,7 +94,11 @@
   var closeIcon = el("span", null, "×");
   closeIcon.setAttribute("aria-hidden", "true");
   close.appendChild(closeIcon);
+  var finish = el("button", "luz-end", "Terminar");
+  finish.type = "button";
+  finish.setAttribute("aria-label", "Terminar la conversación y borrarla de esta pantalla");
   header.appendChild(title);
+  header.appendChild(finish);
   header.appendChild(close);
 
   var note = el("p", "luz-note",
@@ -439,6 +443,21 @@
     schedule();
   }
 
+  // «Terminar»: on a shared computer the next person must not find this conversation (or an identified account).
+  function end() {
+    var ending = state.token ? call("/end") : Promise.resolve();
+    ending.catch(function () { /* the session ends here anyway: its token is dropped */ }).then(function () {
+      window.clearTimeout(state.timer);
+      saved(null);
+      state.last = 0;
+      state.seen = {};
+      log.textContent = "";
+      say("Conversación terminada y borrada de esta pantalla. Si escribes de nuevo, empieza una conversación nueva.");
+      input.focus();
+    });
+  }
+
+  finish.addEventListener("click", end);
   launcher.addEventListener("click", function () {
     if (state.open) {
       shut();
