@@ -12,7 +12,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run run-prod bench test lint chat db train validate nlu-eval dialogue-eval lock clean
+.PHONY: run run-prod bench storm test lint chat db train validate nlu-eval dialogue-eval lock clean
 
 run: $(VENV) db $(MODEL)
 	$(PY) -m bot run
@@ -24,6 +24,9 @@ run-prod: $(VENV) $(MODEL)
 bench: $(VENV) $(MODEL)
 	scripts/ensure_package.sh nginx nginx-light "the production profile"
 	$(PY) -m scripts.bench
+
+storm: $(VENV)
+	$(PY) -m scripts.storm
 
 test: $(VENV) lint $(MODEL)
 	scripts/ensure_package.sh chromium chromium "the console's browser tests"

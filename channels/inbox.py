@@ -89,12 +89,19 @@ def claim_orphans(channel: str, lease: dt.timedelta, max_attempts: int, limit: i
 
 
 def remember_menu(conversation_id: str, options: List[Tuple[str, str]]) -> None:
-    with session_scope(_engine()) as session:
-        menu = session.get(m.ConversationMenu, conversation_id)
-        if menu is None:
-            session.add(m.ConversationMenu(conversation_id=conversation_id, options=[list(o) for o in options]))
-        else:
-            menu.options, menu.updated_at = [list(o) for o in options], m.utcnow()
+    """The options last shown to a conversation; two sends to one conversation at once both land (the later wins)."""
+    values = [list(o) for o in options]
+    for _ in range(2):
+        try:
+            with session_scope(_engine()) as session:
+                menu = session.get(m.ConversationMenu, conversation_id)
+                if menu is None:
+                    session.add(m.ConversationMenu(conversation_id=conversation_id, options=values))
+                else:
+                    menu.options, menu.updated_at = values, m.utcnow()
+            return
+        except IntegrityError:  # another send created the row meanwhile: update it
+            continue
 
 
 def menu_of(conversation_id: str) -> List[Tuple[str, str]]:

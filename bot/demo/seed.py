@@ -104,7 +104,8 @@ class Seeder:
         self.now = now.astimezone(dt.timezone.utc)
         self.today = now.astimezone(self.tz).date()
         self.latest_issue = billing_day(self.today)
-        self.rows: Dict[type, List[dict]] = {}
+        self.rows: Dict[type, List[dict]] = {}  # waiting to be written (``_flush``)
+        self.account_refs: List[dict] = []  # every account's id and number, kept after its rows were written
         self.ids: Dict[type, int] = {}
 
     # --- helpers ---------------------------------------------------------
@@ -142,7 +143,9 @@ class Seeder:
                 )
         national_ids = {c.national_id for c in DEMO_CUSTOMERS}
         phones = {c.phone for c in DEMO_CUSTOMERS}
-        for _ in range(self.customer_count - len(DEMO_CUSTOMERS)):
+        for written in range(self.customer_count - len(DEMO_CUSTOMERS)):
+            if written and written % FLUSH_EVERY == 0:  # a large population is written as it is made: memory stays flat
+                self._flush()
             national_id = str(self.rng.randint(10_000_000, 1_099_999_999))
             while national_id in national_ids:
                 national_id = str(self.rng.randint(10_000_000, 1_099_999_999))
@@ -176,7 +179,8 @@ class Seeder:
                 self._account(customer_id, number, self._address(), self.rng.choice(ZONES)[0], tariff, situation)
         self._outages()
         self._complaints()
-        self._write()
+        self._flush()
+        self._sequences()
         return SeedReport(
             customers=self.ids[m.Customer], accounts=self.ids[m.Account],
             bills=self.ids[m.Bill], complaints=self.ids.get(m.Complaint, 0),
@@ -232,10 +236,11 @@ class Seeder:
             neighborhood=zone_name[1], city=zone_name[2], zone_id=self.zone_ids[zone],
             feeder_id=self.feeders[zone][int(number) % 3], tariff_code=tariff,
             transformer_id=self.transformers[self.feeders[zone][int(number) % 3]][int(number) // 3 % TRANSFORMERS_PER_FEEDER],
-            meter_number=f"MTR{int(number) * 7 % 10_000_000:07d}{len(self.rows.get(m.Account, [])):05d}",
+            meter_number=f"MTR{int(number) * 7 % 10_000_000:07d}{self.ids.get(m.Account, 0):05d}",
             status=m.AccountStatus.suspended if situation == "suspended" else m.AccountStatus.active,
             e_billing=self.rng.random() < 0.3, created_at=self.now - dt.timedelta(days=900),
         )
+        self.account_refs.append({"id": account_id, "account_number": number})
         self._bills(account_id, tariff, situation)
 
     def _bills(self, account_id: int, tariff: str, situation: str) -> None:
@@ -336,7 +341,7 @@ class Seeder:
             self._add(m.OutageArea, outage_id=past_id, zone_id=self.rng.choice(list(self.zone_ids.values())), feeder_id=None)
 
     def _complaints(self) -> None:
-        accounts = self.rows[m.Account]
+        accounts = self.account_refs
         pedro = next(a for a in accounts if a["account_number"] == "100200306")
         deadline = 15
         for index in range(max(40, self.customer_count // 7)):
@@ -367,23 +372,31 @@ class Seeder:
                 self._add(m.ComplaintEvent, complaint_id=complaint_id, at=resolved_at, status=m.TicketStatus.resolved,
                           note="Respuesta enviada al cliente")
 
-    def _write(self) -> None:
-        order = [
-            m.Zone, m.Feeder, m.Transformer, m.Tariff, m.Customer, m.Phone, m.Account, m.Bill, m.Payment, m.MeterReading,
-            m.GenerationSystem, m.GenerationPeriod, m.Outage, m.OutageArea, m.Complaint, m.ComplaintEvent,
-        ]
+    def _flush(self) -> None:
+        """Writes the rows made so far, in foreign-key order, in one transaction, and forgets them."""
         with session_scope(self.engine) as session:
-            for model in order:
-                rows = self.rows.get(model, [])
-                for chunk in _chunks(rows, 5000):
+            for model in ORDER:
+                for chunk in _chunks(self.rows.pop(model, []), 5000):
                     session.execute(insert(model.__table__), chunk)
-            if self.engine.dialect.name == "postgresql":
-                for model in order:
-                    table = model.__tablename__
-                    session.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-                    ))
+
+    def _sequences(self) -> None:
+        """PostgreSQL's id sequences continue after the ids given here."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with session_scope(self.engine) as session:
+            for model in ORDER:
+                table = model.__tablename__
+                session.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                ))
+
+
+ORDER = [  # foreign keys first
+    m.Zone, m.Feeder, m.Transformer, m.Tariff, m.Customer, m.Phone, m.Account, m.Bill, m.Payment, m.MeterReading,
+    m.GenerationSystem, m.GenerationPeriod, m.Outage, m.OutageArea, m.Complaint, m.ComplaintEvent,
+]
+FLUSH_EVERY = 5000  # customers
 
 
 def _chunks(rows: List[dict], size: int) -> Iterator[List[dict]]:

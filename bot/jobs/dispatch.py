@@ -94,7 +94,7 @@ class Dispatcher:
             m.InboundMessage.channel == "whatsapp", m.InboundMessage.sender == phone,
             m.InboundMessage.received_at >= now - WHATSAPP_WINDOW)).first() is not None
 
-    async def run_once(self, now: Optional[dt.datetime] = None, batch: int = 200, budget: float = 4.0) -> int:
+    async def run_once(self, now: Optional[dt.datetime] = None, batch: int = 200, budget: float = 4.5) -> int:
         """Sends what is due, round after round while a full batch keeps coming and ``budget`` seconds last (a
         storm's backlog drains at the providers' rates, not one batch per tick); how many were handled. Within a
         round up to ``CONCURRENCY`` sends are in flight, each within its provider's rate; a round's outcomes are
@@ -116,7 +116,11 @@ class Dispatcher:
         if plan.channel is None or plan.address is None:  # a plan without a way out is skipped above
             raise LookupError(f"notification {plan.id} has no channel or address")
         async with self._in_flight, self.limits["telegram" if plan.channel == "telegram" else "twilio"]:
-            return plan, await outbound.deliver_all(plan.channel, plan.address, plan.messages, plan.template), None
+            try:
+                return plan, await outbound.deliver_all(plan.channel, plan.address, plan.messages, plan.template), None
+            except Exception as error:  # noqa: BLE001 - one notice's fault must not lose the round's records
+                log.exception("notification %s: sending failed", plan.id)
+                return plan, [Delivery(None, f"error interno: {type(error).__name__}", retryable=True)], None
 
     def _record_all(self, outcomes: List[Tuple[Plan, List[Delivery], Optional[str]]], now: dt.datetime) -> None:
         with session_scope(self.engine) as session:
