@@ -36,3 +36,9 @@ def test_phones_are_normalised_to_e164():
     assert to_e164("300 123 4501") == "+573001234501"
     assert to_e164("hola") is None
     assert to_e164("123456789") is None
+
+
+def test_a_mexican_whatsapp_sender_in_the_old_521_form_is_the_same_phone():
+    # Twilio's WhatsApp webhooks still bring many Mexican senders as whatsapp:+521 and ten digits
+    assert to_e164("whatsapp:+5215512345678") == to_e164("+52 55 1234 5678") == "+525512345678"
+    assert to_e164("+5215512345") is None  # not ten digits after the 1: not a phone
