@@ -6,7 +6,6 @@ from typing import Optional
 
 import phonenumbers
 
-
 # Mexico dropped the "1" after +52 for mobiles in 2019, but WhatsApp (and so Twilio) still sends many Mexican
 # senders as whatsapp:+521 and ten digits: the same phone as +52 and the ten digits.
 _MEXICAN_MOBILE = re.compile(r"^\+521(\d{10})$")
