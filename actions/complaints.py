@@ -139,7 +139,7 @@ class ValidateComplaintForm(GuardedFormValidation):
     async def validate_complaint_category(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         category = category_of(str(value or "")[:300])
         if category is None and another_request(tracker):
-            return self.left_for_another_request(dispatcher, domain)  # "¿cuánto es la tarifa?" is no category
+            return await self.detour("complaint_category", dispatcher, tracker, domain)  # "¿cuánto es la tarifa?"
         if category is None:
             dispatcher.utter_message(text="No identifiqué el motivo. Elige una opción de la lista o escribe su número.")
             return {"complaint_category": None}

@@ -126,7 +126,7 @@ class ValidatePaymentReportForm(GuardedFormValidation):
     async def validate_payment_amount(self, value: Any, dispatcher, tracker, domain) -> Dict[str, Any]:
         amount = parse_amount(str(value or "")[:100])
         if amount is None and asks_for_another_journey(tracker, answers=PAYMENT_ANSWERS):
-            return self.left_for_another_request(dispatcher, domain)  # "mándame copia de la factura"
+            return await self.detour("payment_amount", dispatcher, tracker, domain)  # "mándame copia de la factura"
         if amount is None or amount <= 0 or amount > Decimal("100000000"):
             dispatcher.utter_message(text="No reconocí el valor.")  # the form asks again, once
             return {"payment_amount": None}

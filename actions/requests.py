@@ -51,7 +51,7 @@ class ValidateMeterReadingForm(GuardedFormValidation):
                                           "solo los números negros, sin decimales. Ejemplo: 12345.")
             return {"meter_reading": None}
         if not digits and asks_for_another_journey(tracker):
-            return self.left_for_another_request(dispatcher, domain)
+            return await self.detour("meter_reading", dispatcher, tracker, domain)
         if not digits:
             dispatcher.utter_message(text="Escríbeme solo los números negros que marca el medidor, sin decimales. Ejemplo: 12345.")
             return {"meter_reading": None}
@@ -170,7 +170,7 @@ class ValidateContactForm(GuardedFormValidation):
         digits = re.sub(r"\D", "", str(value or ""))
         if len(digits) != 6:
             if asks_for_another_journey(tracker):
-                return self.left_for_another_request(dispatcher, domain)
+                return await self.detour("contact_code", dispatcher, tracker, domain)
             dispatcher.utter_message(text="El código son 6 números. Escríbelo tal como te llegó "
                                           "(o «cancelar» si no quieres cambiar nada).")
             return {"contact_code": None}

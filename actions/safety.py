@@ -116,6 +116,15 @@ class GuardedFormValidation(FormValidationAction, ABC):
             apologise(dispatcher)
             return self._ended_early(domain)
 
+    async def detour(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        """The message asked something else instead of answering ``slot``: a question is answered in passing and
+        the form asks again (actions/detours.py); a request of its own leaves the form."""
+        from actions.detours import answer_in_passing
+
+        if await answer_in_passing(dispatcher, tracker, domain):
+            return {slot: None}
+        return self.left_for_another_request(dispatcher, domain)
+
     def left_for_another_request(self, dispatcher: CollectingDispatcher, domain: DomainDict) -> Dict[str, Any]:
         """For a validator whose answer has a shape (an amount, a reading): the message was no answer but
         a request of its own, so the form is left instead of asking again and again."""

@@ -80,10 +80,30 @@ async def test_the_category_question_lets_the_customer_leave_for_later(run):
     assert "lo dejamos aquí" in outcome.text and "No identifiqué el motivo" not in outcome.text
 
 
-async def test_another_clear_request_at_the_category_question_leaves_the_form(run):
+async def test_a_question_at_the_category_question_is_answered_and_the_category_asked_again(run):
     said = "¿cuál es la tarifa del kilovatio?"
     tracker = make_tracker(slots={"requested_slot": "complaint_category", "complaint_category": said, "journey": "file_complaint"},
                            intent="tariff_info", text=said, active_loop="complaint_form")
+    outcome = await run(ValidateComplaintForm(), tracker)
+    assert "kWh" in outcome.text and "Parece que me pides otra cosa" not in outcome.text
+    assert outcome.slots() == {"complaint_category": None}  # the form goes on and asks the category again
+
+
+async def test_the_balance_asked_at_the_category_question_is_answered_and_the_form_goes_on(run):
+    said = "antes dime cuánto debo"
+    tracker = make_tracker(slots={"requested_slot": "complaint_category", "complaint_category": said, "journey": "file_complaint",
+                                  "account_number": "100200301", "account_verified": True},
+                           intent="check_balance", text=said, active_loop="complaint_form")
+    outcome = await run(ValidateComplaintForm(), tracker)
+    assert "$" in outcome.text and "Parece que me pides otra cosa" not in outcome.text
+    assert outcome.slots() == {"complaint_category": None}
+
+
+async def test_a_procedure_of_its_own_at_the_category_question_leaves_the_form(run):
+    said = "mejor actualicen mi correo electrónico"
+    tracker = make_tracker(slots={"requested_slot": "complaint_category", "complaint_category": said, "journey": "file_complaint",
+                                  "account_number": "100200301", "account_verified": True},
+                           intent="update_contact", text=said, active_loop="complaint_form")
     outcome = await run(ValidateComplaintForm(), tracker)
     assert "Parece que me pides otra cosa" in outcome.text and "No identifiqué el motivo" not in outcome.text
     assert outcome.slots()["requested_slot"] is None

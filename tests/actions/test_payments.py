@@ -97,11 +97,21 @@ async def test_where_one_paid_is_taken_even_when_it_reads_like_a_payment_questio
     assert other.slots()["payment_place"] is None and "Primero terminemos" in other.text
 
 
-async def test_a_request_instead_of_the_amount_paid_leaves_the_form_instead_of_asking_again(run):
+async def test_a_question_instead_of_the_amount_paid_is_answered_and_the_amount_asked_again(run):
     text = "mándame copia de la factura porfa"
     tracker = make_tracker(slots={"requested_slot": "payment_amount", "payment_amount": text, "journey": "report_payment",
                                   "account_number": "100200301", "account_verified": True},
                            intent="request_bill_copy", text=text, active_loop="payment_report_form")
+    outcome = await run(ValidatePaymentReportForm(), tracker)
+    assert "/files/bills/" in str(outcome.messages) and "Parece que me pides otra cosa" not in outcome.text
+    assert outcome.slots() == {"payment_amount": None}  # the form asks "¿Cuánto pagaste?" again
+
+
+async def test_a_procedure_of_its_own_instead_of_the_amount_paid_leaves_the_form(run):
+    text = "quiero poner un reclamo"
+    tracker = make_tracker(slots={"requested_slot": "payment_amount", "payment_amount": text, "journey": "report_payment",
+                                  "account_number": "100200301", "account_verified": True},
+                           intent="file_complaint", text=text, active_loop="payment_report_form")
     outcome = await run(ValidatePaymentReportForm(), tracker)
     assert "Parece que me pides otra cosa" in outcome.text and "¿Cuánto pagaste?" not in outcome.text
     assert outcome.slots()["requested_slot"] is None and outcome.slots()["payment_report_failed"] is True
