@@ -81,10 +81,26 @@ _LATER = re.compile(r"^(?:(?:no|mejor|ya|bueno|ok|gracias)\s+)*(?:lo dejo (?:asi
                     r"(?:\s+(?:mejor|gracias|otro dia|despues|luego|manana|mas tarde|por ahora))*$")
 
 
+# Words around the wish to leave that do not change it: interjections in front ("uy no", "ah no vale",
+# "pues mejor"), a reason after it ("…porque no encuentro el contador"), a promise to come back ("lo reviso y
+# luego les escribo").
+_IN_FRONT = re.compile(r"^(?:(?:uy|ay|ah+|eh|oh|pues|bueno|ok|okey|vale|oye|mira|ya|no|mejor|entonces|chamo|che|wey|"
+                       r"la verdad)\s+)+")
+_REASON = re.compile(r"\s+(?:porque|pues|ya que|que|es que|ahorita no)\b.*$")
+_COME_BACK = re.compile(r"^(?:lo (?:reviso|miro|busco|verifico|consulto)(?: bien)? y )?(?:luego|despues|mas tarde|ahorita) "
+                        r"(?:les|le|te) (?:escribo|aviso|cuento|mando|confirmo)$")
+
+
 def wants_to_leave(text: str) -> bool:
     """True when the whole message asks to leave what we are doing ("cancelar", "ya no", "salir"), also
-    wrapped in a few words ("no no, cancela eso", "mejor olvídalo, gracias")."""
+    wrapped in a few words ("no no, cancela eso", "mejor olvídalo, gracias", "uy no, mejor después porque no
+    encuentro el contador", "lo reviso y luego les escribo")."""
     plain = _plain(text or "")
+    core = _REASON.sub("", _IN_FRONT.sub("", plain)).strip()
+    if core != plain and core and (core in CANCEL_WORDS or _LATER.match(core) or _COME_BACK.match(core)):
+        return True
+    if _COME_BACK.match(plain):
+        return True
     polite = _POLITE.match(plain)
     return (plain in CANCEL_WORDS or (polite is not None and polite.group(1) in CANCEL_WORDS)
             or _NOT_DOING.match(plain) is not None or _LATER.match(plain) is not None)

@@ -46,3 +46,10 @@ def test_leaving_is_understood_in_a_few_words_but_paying_is_not_leaving():
         assert wants_to_leave(said), said
     for said in ("cancelé en el banco", "no", "no tengo luz", "cancelar la factura de octubre"):
         assert not wants_to_leave(said), said
+    # in a customer's own words: interjections in front, a reason after, a promise to come back
+    for said in ("ay no, mejor luego que estoy en el trabajo", "ah no, olvídalo", "pues mejor otro día, gracias",
+                 "lo busco y después te aviso", "bueno, más tarde le escribo", "uy no, después porque no tengo el recibo"):
+        assert wants_to_leave(said), said
+    for said in ("después de las 5 se fue la luz", "luego de pagar no me llegó nada", "mejor por nequi",
+                 "ah, el medidor marca 5430", "pues pagué 85 mil"):
+        assert not wants_to_leave(said), said
