@@ -103,6 +103,10 @@ class ActionStartJourney(GuardedAction):
             send_all(dispatcher, replies)
             return events + [SlotSet("journey", None), SlotSet("identify_failed", True)]
         text, current = tracker.latest_message.get("text"), tracker.get_slot("account_number")
+        if journey in ANYONE_MAY_ASK and NO_ACCOUNT.search(fold(text or "")) and not extract_account_number(text):
+            # "no soy el titular, solo quiero avisar que no hay luz en la cuadra": never asked for an account
+            send_all(dispatcher, [report_without_account()])
+            return events + [SlotSet("journey", None), SlotSet("identify_failed", True)]
         named = extract_account_number(text) or supply_named(text, phone_accounts(tracker), current, by_place=False)
         if named and named != current:
             # "el saldo de la cuenta 100200313": that account, checked by the identification form (the
@@ -172,8 +176,16 @@ class ActionAskIdLast4(GuardedAction):
 # Someone who says they have no account or are not the holder (a tenant, a neighbour, a passer-by).
 NO_ACCOUNT = re.compile(r"\b(?:no (?:soy|es) (?:el |la |yo )?(?:titular|duen[oa])|no tengo (?:la |el |mi |numero de )?"
                         r"(?:cuenta|numero|factura|recibo)|no (?:se|conozco) (?:el|mi) numero|soy (?:el |la )?(?:inquilin[oa]|"
-                        r"arrendatari[oa]|vecin[oa])|no vivo (?:ahi|aqui)|solo (?:quiero|queria) avisar)\b")
+                        r"arrendatari[oa]|vecin[oa])|no vivo (?:ahi|aqui)|(?:solo|nomas|nada mas) (?:quiero|queria) avisar|"
+                        r"no soy (?:cliente|usuari[oa]|suscriptor)|(?:alquilo|arriendo|rento)\b|no es mi casa|"
+                        r"(?:iba|voy|estoy|estaba|venia) pasando)")
 ANYONE_MAY_ASK = ("report_outage", "outage_status")  # what anyone may report or ask at a street or zone
+
+
+def report_without_account() -> Reply:
+    return Reply("Sin problema, no necesitas ser el titular ni tener el número de cuenta. Escríbeme en un solo mensaje "
+                 "la dirección o el barrio donde no hay luz, por ejemplo: «no hay luz en la Calle 45 # 12-30, Chapinero», "
+                 "y lo registro.", [("Ver el menú", "/help")])
 
 
 class ValidateIdentifyForm(GuardedFormValidation):
@@ -219,9 +231,7 @@ class ValidateIdentifyForm(GuardedFormValidation):
                 send_all(dispatcher, replies)
                 return {"account_number": None, "identify_failed": True, "journey": None, "requested_slot": None}
             if tracker.get_slot("journey") in ANYONE_MAY_ASK and NO_ACCOUNT.search(fold(text)):
-                Reply("Sin problema, no necesitas ser el titular ni tener el número de cuenta. Escríbeme en un solo "
-                      "mensaje la dirección o el barrio donde no hay luz, por ejemplo: «no hay luz en la Calle 45 # 12-30, "
-                      "Chapinero», y lo registro.", [("Ver el menú", "/help")]).send(dispatcher)
+                report_without_account().send(dispatcher)
                 return {"account_number": None, "identify_failed": True, "journey": None, "requested_slot": None}
             return self._failure(
                 dispatcher, tracker,

@@ -134,3 +134,13 @@ async def test_someone_without_an_account_who_says_so_is_offered_the_report_at_a
                                                    "journey": "check_balance"}, text="no tengo la cuenta",
                            active_loop="identify_form")
     assert "no necesitas ser el titular" not in (await run(ValidateIdentifyForm(), balance)).text  # a bill needs the holder
+
+
+async def test_someone_who_says_in_the_first_message_they_have_no_account_is_offered_the_street_report(run):
+    for said in ("no soy cliente de ustedes, pero en mi edificio no hay corriente desde anoche",
+                 "buenas, alquilo aquí y no hay luz en toda la cuadra", "iba pasando y la calle está sin luz"):
+        outcome = await run(ActionStartJourney(), make_tracker("+573109990051", intent="report_outage", text=said))
+        assert "no necesitas ser el titular" in outcome.text and "número de cuenta" in outcome.text, said
+        assert outcome.slots()["identify_failed"] is True and outcome.slots()["journey"] is None
+    holder = await run(ActionStartJourney(), make_tracker("+573109990051", intent="report_outage", text="no tengo luz"))
+    assert holder.text == "" and holder.slots()["journey"] == "report_outage"  # the usual path: the account is asked
