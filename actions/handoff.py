@@ -77,6 +77,13 @@ class ActionHandoff(GuardedAction):
             return Reply(f"Listo. Te llamaremos al {mask_phone(phone)} en nuestro horario ({hours}). "
                          f"Tu solicitud es la {ticket}. ¿Te ayudo con algo más mientras tanto?",
                          [("Ver opciones", "/help"), ("No, gracias", "/goodbye")])
+        if channel == "web":  # the website's chat lives in one tab for a few hours: the answer may find nobody there
+            no_phone = "Desde este chat no tengo un teléfono tuyo para llamarte, así que " if preference == "callback" else ""
+            return Reply(f"Listo. {no_phone}dejé tu caso registrado con el número {ticket}. Una persona de nuestro "
+                         f"equipo lo revisará en nuestro horario ({hours}); si mantienes abierta esta página, su "
+                         f"respuesta llegará aquí. Si no, guarda el número {ticket} y consúltalo en nuestra línea "
+                         f"{settings().agent_phone}. ¿Te ayudo con algo más?",
+                         [("Ver opciones", "/help"), ("No, gracias", "/goodbye")])
         return Reply(f"Listo, dejé tu caso registrado con el número {ticket}. Una persona de nuestro equipo te "
                      f"responderá por este chat en nuestro horario ({hours}). ¿Te ayudo con algo más?",
                      [("Ver opciones", "/help"), ("No, gracias", "/goodbye")])

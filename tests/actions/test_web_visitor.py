@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from actions.context import sender_phone
+from actions.handoff import ActionHandoff
 from actions.identity import ActionAskIdLast4, ActionStartJourney, ValidateIdentifyForm
 from bot import internal_auth
 from tests.actions.conftest import make_tracker
@@ -37,3 +38,16 @@ async def test_a_visitor_asking_for_the_balance_is_asked_for_the_account_and_the
                                            "account_verified": False, "id_last4": ANA_LAST4},
                            text=ANA_LAST4, active_loop="identify_form")
     assert (await run(ValidateIdentifyForm(), tracker)).slots()["account_verified"] is True
+
+
+async def test_a_visitor_who_cannot_wait_is_told_honestly_how_the_case_will_be_answered(run, database_url, monkeypatch):
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("LUZ_AGENT_HOURS", "00:00-00:01")  # nobody attends
+    get_settings.cache_clear()
+    tracker = make_tracker(VISITOR, intent="request_agent", entities=[{"entity": "contact_preference", "value": "callback"}])
+    tracker.events[0]["input_channel"] = "web"
+    outcome = await run(ActionHandoff(), claimed(tracker))
+    assert "no tengo un teléfono tuyo para llamarte" in outcome.text and "Te llamaremos" not in outcome.text
+    assert "dejé tu caso registrado con el número SL-" in outcome.text and "si mantienes abierta esta página" in outcome.text
+    get_settings.cache_clear()
