@@ -223,4 +223,7 @@ def test_a_visitor_chats_her_balance_and_an_agent_answers_her_in_the_widget(prod
     assert box["width"] >= 389 and box["height"] >= 843
     assert axe_violations(phone) == []
     phone.screenshot(path=str(SCREENSHOTS / "widget-mobile.png"))
+    phone.set_viewport_size({"width": 320, "height": 568})  # WCAG reflow: 320 CSS pixels, nothing to scroll sideways
+    assert phone.evaluate("() => { const p = document.querySelector('#luz-panel');"
+                          " return p.scrollWidth <= p.clientWidth && document.documentElement.scrollWidth <= 320; }")
     agent.click("button:has-text('Cerrar sesión')")
