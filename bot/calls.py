@@ -43,6 +43,7 @@ class Claim:
     silences: int = 0
     unclear: int = 0
     last_said: Optional[str] = None
+    first: bool = False  # no turn of this call was answered before (a call Luz placed starts at turn 1)
 
 
 def claim_turn(settings: Settings, call_sid: str, turn: int, phone: str, conversation_id: str, direction: str) -> Claim:
@@ -55,9 +56,10 @@ def claim_turn(settings: Settings, call_sid: str, turn: int, phone: str, convers
                 call = m.VoiceCall(call_sid=call_sid, conversation_id=conversation_id, phone=phone,
                                    direction=direction, silences=0, unclear=0)
                 session.add(call)
+            first = session.execute(select(m.VoiceTurn.id).where(m.VoiceTurn.call_sid == call_sid)).first() is None
             session.add(m.VoiceTurn(call_sid=call_sid, turn=turn))
             session.flush()
-            return Claim(NEW, silences=call.silences, unclear=call.unclear, last_said=call.last_said)
+            return Claim(NEW, silences=call.silences, unclear=call.unclear, last_said=call.last_said, first=first)
     except IntegrityError:
         with session_scope(engine) as session:
             done = session.execute(select(m.VoiceTurn.twiml).where(

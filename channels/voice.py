@@ -190,6 +190,8 @@ class VoiceInput(InputChannel):
             await asyncio.to_thread(inbox.remember_menu, conversation, MAIN_MENU)  # what the greeting offers
             return (gather_twiml([GREETING], MAIN_MENU, self.action(1), self.style, closing=[PERSON_HINT]),
                     {"last_said": "¿En qué te ayudo?"})
+        if claim.first:  # the first turn of a call Luz placed (its TwiML went with the call): a session of its own
+            await self.fresh_session(conversation, phone, on_new_message)
         if form.get("DialCallStatus"):
             return await self.dialed(form["DialCallStatus"], sid, phone, conversation, turn)
         speech = (form.get("SpeechResult") or "").strip()

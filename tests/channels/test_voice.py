@@ -241,3 +241,10 @@ def test_nothing_said_on_the_line_holds_a_raw_figure_a_date_a_mask_or_a_link(pro
         assert not re.search(r"\b(?:ene|feb|mar|abr|may|jun|jul|ago|sept?|oct|nov|dic) (?:veinti|dos mil)", reply.text)
         if "enlace" in reply.text:
             assert "Te envié el enlace por mensaje de texto." in reply.says
+
+
+def test_on_a_call_luz_placed_the_customer_called_is_identified_and_served(product):
+    call = Call(product, "+573001234506", direction="outbound-api")  # Pedro, called about an outage
+    call.turn = 1  # the placed call's own TwiML asked for turn 1
+    reply = call.say("y cuánto debo")
+    assert money_words(balance_of(product, "100200306").amount_due) in reply.text  # no account asked: he was called

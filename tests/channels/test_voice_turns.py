@@ -257,3 +257,21 @@ async def test_a_console_message_to_a_callback_places_no_call(use_database, twil
     assert not delivery.ok and not delivery.retryable
     assert twilio_api.calls_to("callback:+573001234567") == [] and twilio_api.calls_to("+573001234567") == []
     await provider.close()
+
+
+async def test_the_first_turn_of_a_call_luz_placed_starts_a_session_of_its_own(line, engine):
+    phone, sid = caller_with_one_supply(engine), f"CAturns{next(_sids):027d}"
+    seen = []
+
+    async def assistant(message):
+        seen.append((message.text, message.sender_id))
+        if message.text != "/session_start":
+            await message.output_channel.send_text_message(message.sender_id, "Claro.")
+
+    form = {"CallSid": sid, "AccountSid": TWILIO_SID, "From": VOICE_FROM, "To": phone, "Direction": "outbound-api",
+            "SpeechResult": "gracias por avisar", "Confidence": "0.9"}
+    for turn in (1, 2):
+        await line.respond(signed_request(PUBLIC, TWILIO_TOKEN, f"/webhooks/voice/gather?turn={turn}", form), assistant, turn)
+    conversation = f"voice:{phone}"  # the customer called is the "To"
+    assert seen == [("/session_start", conversation), ("gracias por avisar", conversation),
+                    ("gracias por avisar", conversation)]

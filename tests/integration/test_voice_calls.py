@@ -77,8 +77,9 @@ def test_the_customer_called_can_ask_for_a_person_with_zero(service, engine, twi
             "Direction": "outbound-api", "Digits": "0"}  # on a call Luz placed, the customer is the "To"
     request = signed_request(get_settings().public_base_url, TWILIO_TOKEN, "/webhooks/voice/gather?turn=1", form)
 
-    async def never_reached(message):
-        raise AssertionError(message.text)
+    async def never_reached(message):  # the call starts a session of its own; nothing else reaches the assistant
+        if message.text != "/session_start":
+            raise AssertionError(message.text)
 
     told = heard(asyncio.run(VoiceInput(get_settings()).respond(request, never_reached, 1)))
     assert told.dial and "Te comunico con un asesor" in told.text  # a Wednesday morning: within agent hours
