@@ -117,11 +117,12 @@ class ActionStartJourney(GuardedAction):
         phone = sender_phone(tracker)
         if not phone:
             return events
+        known: str = phone
 
         def lookup(session) -> List[Dict[str, str]]:
             return [
                 {"account_number": a.account_number, "address": mask_address(a.address)}
-                for a in records.accounts_for_phone(session, phone)
+                for a in records.accounts_for_phone(session, known)
             ]
 
         owned = await with_records(lookup)

@@ -212,9 +212,9 @@ def test_planned_outages_of_a_named_zone_are_answered_without_identification(pro
 
 
 def test_someone_without_an_account_reports_an_outage_where_they_are(product):
-    reply = say(product, "+573109990020", "se fue la luz en mi casa, estoy de arriendo, cra 80 # 65 sur, barrio Bosa")
+    reply = say(product, "+573109990024", "se fue la luz en mi casa, estoy de arriendo, cra 80 # 65 sur, barrio Bosa")
     assert "Registré el reporte de falta de energía en «cra 80 # 65, Bosa»" in reply and "número de cuenta:" not in reply
-    assert "Soy Luz" in say(product, "+573109990020", "hola")
+    assert "Soy Luz" in say(product, "+573109990024", "hola")
 
 
 def test_a_payment_reported_in_one_message_is_recorded_without_questions(product):

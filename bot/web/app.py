@@ -26,6 +26,7 @@ from bot.web.console.pages import HERE as CONSOLE_DIR
 from bot.web.console.pages import console_templates
 from bot.web.console.throttle import SignInThrottle
 from bot.web.deps import Database
+from bot.web.headers import SecurityHeaders
 from channels import outbound
 
 EXPIRED_PAGE = """<!doctype html><html lang="es"><meta charset="utf-8"><title>Enlace vencido</title>
@@ -62,6 +63,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.console_templates = console_templates(settings)
     app.state.sign_in_throttle = SignInThrottle()
 
+    app.add_middleware(SecurityHeaders, settings=settings)
     app.add_middleware(SessionMiddleware, secret_key=str(settings.session_secret),
                        session_cookie="luz_console", max_age=12 * 3600, same_site="strict",
                        https_only=settings.public_base_url.startswith("https://"))
