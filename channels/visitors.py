@@ -172,13 +172,14 @@ def deliver(visitor: str, text: str, media_url: Optional[str], buttons: Sequence
         return _add(session, visitor, author, text, media_url, buttons, name)
 
 
-def shown_after(visitor: str, after: int, limit: int = MAX_SHOWN) -> List[Shown]:
-    """The conversation's messages after message ``after``, oldest first."""
+def shown_after(visitor: str, after: int, limit: int = MAX_SHOWN) -> Tuple[List[Shown], bool]:
+    """The conversation's messages after message ``after``, oldest first, and whether a person has it or it waits
+    for one (then the widget polls often: an agent's words come only by the poll; Luz's come with each answer)."""
     with session_scope(_engine()) as session:
         rows = session.execute(
             select(m.WebMessage).where(m.WebMessage.visitor_id == visitor, m.WebMessage.id > after)
             .order_by(m.WebMessage.id).limit(limit)).scalars().all()
-        return [_shown(row) for row in rows]
+        return [_shown(row) for row in rows], queue.open_handoff(session, visitor) is not None
 
 
 def _shown(row: m.WebMessage) -> Shown:

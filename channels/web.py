@@ -175,7 +175,7 @@ class WebInput(InputChannel):
                 await asyncio.to_thread(visitors.add, visitor, "visitor", shown[:MAX_TEXT] + ("…" if len(shown) > MAX_TEXT else ""))
             received = await self.replay(kept)
             await run_kept(accepted, received.hand_over(on_new_message))
-        return self.answer(request, {"messages": await asyncio.to_thread(visitors.shown_after, visitor, after)})
+        return await self.shown(request, visitor, after)
 
     async def end(self, request: Request) -> HTTPResponse:
         """«Terminar»: on a shared computer the next person must not find the conversation (nor an identified
@@ -185,6 +185,11 @@ class WebInput(InputChannel):
             return refusal  # type: ignore[return-value]
         await asyncio.to_thread(visitors.end, visitor)
         return self.answer(request, {"ended": True})
+
+    async def shown(self, request: Request, visitor: str, after: int) -> HTTPResponse:
+        """The messages after ``after``, and ``person``: whether a person has the conversation or it waits for one."""
+        messages, person = await asyncio.to_thread(visitors.shown_after, visitor, after)
+        return self.answer(request, {"messages": messages, "person": person})
 
     # The durable inbox (channels/guard.py): a turn lost with its process is run again by another one, and its
     # answer reaches the widget by the poll like any other.
@@ -206,7 +211,7 @@ class WebInput(InputChannel):
         if self.polls.check(visitor) != ALLOW:
             return self.answer(request, {"error": "too_many_polls"}, 429)
         after = _cursor((body or {}).get("after"))
-        return self.answer(request, {"messages": await asyncio.to_thread(visitors.shown_after, visitor, after)})
+        return await self.shown(request, visitor, after)
 
     async def route(self, call: str, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """One call (``session``, ``message``, ``poll``, ``end``) after the origin check; a preflight gets its headers only."""

@@ -93,8 +93,9 @@ def test_a_visitor_gets_a_signed_random_session_and_a_welcome_with_options(chann
     visitor = channel.sessions.visitor_of(token)
     assert visitor.startswith("web:") and len(visitor) <= 40 and to_e164(visitor) is None  # names no phone
     assert channel.sessions.visitor_of(new_session(channel)) != visitor  # every session is a new conversation
-    shown = answer_of(run(channel, "poll", request("GET", token=token)))["messages"]
-    assert shown[0]["author"] == "luz" and "Soy Luz" in shown[0]["text"]
+    polled = answer_of(run(channel, "poll", request("GET", token=token)))
+    shown = polled["messages"]
+    assert shown[0]["author"] == "luz" and "Soy Luz" in shown[0]["text"] and polled["person"] is False
     assert {"title": "Consultar mi saldo", "payload": "/check_balance"} in shown[0]["buttons"]
 
 
@@ -240,7 +241,9 @@ def test_an_agents_reply_reaches_the_widget_with_the_agents_name(channel, engine
     provider = WebProvider()
     delivered = asyncio.run(provider.send(visitor, {"text": "Camila: Hola, ya reviso tu caso."}))
     assert delivered.ok
-    shown = answer_of(run(channel, "poll", request("GET", token=token, args={"after": "0"})))["messages"][last:]
+    polled = answer_of(run(channel, "poll", request("GET", token=token, args={"after": "0"})))
+    assert polled["person"] is True  # a person has it: the widget polls often
+    shown = polled["messages"][last:]
     assert shown == [{**shown[0], "author": "agent", "name": "Camila", "text": "Hola, ya reviso tu caso."}]
     # the agent's view of the channel: a visitor is deliverable, an address that is no visitor is not
     assert not asyncio.run(provider.send("+573001234501", {"text": "hola"})).ok

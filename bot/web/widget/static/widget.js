@@ -25,10 +25,14 @@
   var TITLE = script.getAttribute("data-title") || "Luz, asistente de Energía del Valle";
   var STORAGE_KEY = "luz-widget-session:" + API;
   var MAX_TEXT = 1000;
-  var POLL_OPEN_MS = 3000;
-  var POLL_CLOSED_MS = 15000;
+  // How often the widget asks for messages: Luz's answers come with each message sent, so polling is for a person's
+  // words (often while a person has the conversation or it waits for one) and the rare notice.
+  var POLL_PERSON_MS = 3000;
+  var POLL_PERSON_CLOSED_MS = 6000;
+  var POLL_OPEN_MS = 10000;
+  var POLL_CLOSED_MS = 30000;
 
-  var state = { token: null, last: 0, open: false, sending: false, unread: 0, timer: null, seen: {} };
+  var state = { token: null, last: 0, open: false, sending: false, unread: 0, timer: null, seen: {}, person: false };
   var store = (function () {
     try {
       window.sessionStorage.setItem("luz-widget-probe", "1");
@@ -242,7 +246,7 @@
           pending.parentNode.removeChild(pending);
         }
         if (answer.status === 200) {
-          show(answer.data.messages || []);
+          show(answer.data.messages || [], answer.data.person);
           say("");
           if (typed) {
             input.value = "";
@@ -275,7 +279,7 @@
     }
     return call("/messages", { after: state.last }).then(function (answer) {
       if (answer.status === 200) {
-        show(answer.data.messages || []);
+        show(answer.data.messages || [], answer.data.person);
       } else if (answer.status === 401) {
         saved(null);
         if (state.open) {
@@ -292,7 +296,7 @@
     }
     state.timer = window.setTimeout(function () {
       fetchNew().then(schedule);
-    }, state.open ? POLL_OPEN_MS : POLL_CLOSED_MS);
+    }, state.person ? (state.open ? POLL_PERSON_MS : POLL_PERSON_CLOSED_MS) : (state.open ? POLL_OPEN_MS : POLL_CLOSED_MS));
   }
 
   // Showing messages ------------------------------------------------------------------------------------------
@@ -384,7 +388,8 @@
     return item;
   }
 
-  function show(messages) {
+  function show(messages, person) {
+    state.person = Boolean(person);
     var fresh = 0;
     var from = "";
     messages.forEach(function (message) {
