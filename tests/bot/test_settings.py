@@ -11,6 +11,7 @@ ALLOWED = {
     "bot/settings.py": "the one reader",
     "bot/ops/supervisor.py": "passes the environment on, unread, to the processes it starts",
     "scripts/bench.py": "a tool: builds the environments of the processes it measures",
+    "scripts/storm.py": "a tool: builds the environments of the processes it measures",
 }
 
 

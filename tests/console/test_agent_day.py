@@ -69,6 +69,9 @@ def open_handoff(product, phone: str) -> Open:
 def test_an_agent_s_day_at_the_desk(product, twilio_api, browser, web, signed_in):  # noqa: F811
     SHOTS.mkdir(parents=True, exist_ok=True)
     signed_in("diego", "diego-demo")  # a colleague signed in, not taking conversations (Ausente)
+    with records(product) as session:  # the day starts with nothing open: what earlier tests left is closed
+        for left in session.execute(select(m.Handoff).where(m.Handoff.status.in_(m.OPEN_HANDOFF))).scalars():
+            left.status, left.closed_at = m.HandoffStatus.closed, clock.now()
     with records(product) as session:  # an old conversation of Ana's, to be found later
         ana = session.execute(select(m.Customer).join(m.Phone).where(m.Phone.number == ANA)).scalar_one()
         old = m.Handoff(conversation_id=ANA, channel="whatsapp", reason="requested", priority=2, customer_id=ana.id,
