@@ -267,27 +267,42 @@ def whatsapp(production, twilio_api, phone: str, body: str, timeout: float = 90)
 
 
 def test_a_replica_killed_under_load_loses_no_message(production, twilio_api):
+    """Eight customers at once; the replica is killed while it holds accepted, unanswered messages. To make sure
+    it holds some, the action servers are paused (SIGSTOP) for the moment of the kill: the turns wait for them
+    in the Rasa processes, as a slow action would. Every message must get its one answer, the killed replica's
+    from the other one once their leases run out."""
     victim = children_on_port(production["rasa_ports"][0])
-    assert victim
+    actions = [process for port in production["action_ports"] for process in children_on_port(port)]
+    assert victim and actions
+    question = "¿hay cortes programados en Chapinero esta semana? (cliente {n}, {turn})"  # answered by the actions
 
     async def load():
         async def customer(n):
             replies = []
             for turn in range(4):
-                text = f"hola, soy el cliente {n} ({turn})"
-                replies.append(await asyncio.to_thread(whatsapp, production, twilio_api, f"+57310444{n:04d}", text, 60))
+                text = question.format(n=n, turn=turn) if turn == 1 else f"hola, soy el cliente {n} ({turn})"
+                replies.append(await asyncio.to_thread(whatsapp, production, twilio_api, f"+57310444{n:04d}", text, 120))
             return replies
 
-        async def kill_while_it_holds_a_message():
-            """SIGKILL the replica as soon as it has accepted a message it has not answered yet."""
-            pids, deadline = {process.pid for process in victim}, time.monotonic() + 60
-            while time.monotonic() < deadline and not pids & set(await asyncio.to_thread(unanswered_holders, production)):
-                await asyncio.sleep(0.02)
-            for process in victim:
-                process.kill()
-            return time.monotonic() < deadline
+        async def kill_while_it_holds_messages():
+            """Pause the actions, kill the replica once it holds an unanswered message, resume the actions."""
+            await asyncio.sleep(0.5)
+            for process in actions:
+                process.suspend()
+            try:
+                pids, deadline, holding = {process.pid for process in victim}, time.monotonic() + 30, False
+                while time.monotonic() < deadline and not holding:
+                    await asyncio.sleep(0.05)
+                    # called here, not in a worker thread: those are all taken by customers waiting for answers
+                    holding = bool(pids & set(unanswered_holders(production)))
+                for process in victim:
+                    process.kill()
+                return holding
+            finally:
+                for process in actions:
+                    process.resume()
 
-        results = await asyncio.gather(*[customer(n) for n in range(8)], kill_while_it_holds_a_message())
+        results = await asyncio.gather(*[customer(n) for n in range(8)], kill_while_it_holds_messages())
         return [reply for batch in results[:-1] for reply in batch], results[-1]
 
     try:
