@@ -1,10 +1,15 @@
-"""Helpers for the console tests: signing in over HTTP as the browser would."""
+"""Helpers for the console tests: signing in over HTTP as the browser would, and the browser (Debian's Chromium)."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from pathlib import Path
 
 import httpx
 import pytest
+
+CHROMIUM = os.environ.get("LUZ_CHROMIUM", "/usr/bin/chromium")
 
 
 def sign_in(base: str, username: str, password: str) -> httpx.Client:
@@ -36,3 +41,16 @@ def signed_in(web):
     for client in clients:
         client.post("/console/logout", data={"csrf": client.csrf})  # no longer counted as online
         client.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.fail("Chromium is missing: `apt-get install chromium` (.ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()

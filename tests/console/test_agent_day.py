@@ -21,7 +21,6 @@ from bot.db import models as m
 from bot.db.engine import engine_for, session_scope
 from tests.channels.test_twilio import message, post, sent_to
 from tests.conftest import PROJECT_ROOT
-from tests.console.test_console_browser import CHROMIUM, browser  # noqa: F401 - the shared browser fixture
 
 pytestmark = pytest.mark.slow
 SHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -37,7 +36,7 @@ window.Notification = Recorded;
 """
 
 
-def desk_page(browser, web: str, username: str, password: str, viewport=(1366, 768)):  # noqa: F811
+def desk_page(browser, web: str, username: str, password: str, viewport=(1366, 768)):
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="es-CO")
     context.add_init_script(RECORD_NOTIFICATIONS)
     page = context.new_page()
@@ -66,7 +65,7 @@ def open_handoff(product, phone: str) -> Open:
                                                             m.Handoff.status.in_(m.OPEN_HANDOFF))).scalars().one())
 
 
-def test_an_agent_s_day_at_the_desk(product, twilio_api, browser, web, signed_in):  # noqa: F811
+def test_an_agent_s_day_at_the_desk(product, twilio_api, browser, web, signed_in):
     SHOTS.mkdir(parents=True, exist_ok=True)
     signed_in("diego", "diego-demo")  # a colleague signed in, not taking conversations (Ausente)
     with records(product) as session:  # the day starts with nothing open: what earlier tests left is closed
@@ -204,7 +203,7 @@ def test_an_agent_s_day_at_the_desk(product, twilio_api, browser, web, signed_in
                     item.status, item.desk_status = m.HandoffStatus.closed, "resolved"
 
 
-def test_the_conversation_page_fits_a_tablet_and_keeps_its_labels(product, browser, web):  # noqa: F811
+def test_the_conversation_page_fits_a_tablet_and_keeps_its_labels(product, browser, web):
     with records(product) as session:
         any_closed = session.execute(select(m.Handoff.id).where(m.Handoff.status == m.HandoffStatus.closed)
                                      .order_by(m.Handoff.id.desc())).scalars().first()

@@ -7,8 +7,6 @@ gets it on WhatsApp -> answers -> the agent sees it without reloading -> closes
 """
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -23,23 +21,9 @@ from tests.channels.test_twilio import message, post, sent_to
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
-CHROMIUM = os.environ.get("LUZ_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = PROJECT_ROOT / "results" / "screenshots"
 PHONE = "+573001234506"  # Pedro: electro-dependent, an estimated high bill
 ADDRESS = f"whatsapp:{PHONE}"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.fail("Chromium is missing: `apt-get install chromium` (.ci/run does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
 
 
 def signed_in_page(browser, web: str, username: str, password: str):

@@ -11,9 +11,6 @@ Screenshots go to ``docs/screenshots/``.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from pathlib import Path
 from typing import List
 
 import pytest
@@ -25,23 +22,9 @@ from bot.db.engine import engine_for, session_scope
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
-CHROMIUM = os.environ.get("LUZ_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 ACCOUNT, LAST4 = "100200301", "1234"  # Ana Lucía Restrepo (README: demo customers)
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.fail("Chromium is missing: `apt-get install chromium` (.ci/run does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
 
 
 def axe_violations(page) -> List[str]:
