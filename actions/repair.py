@@ -10,10 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import sender_phone, with_records
-from actions.identity import phone_accounts, supply_named
+from actions.identity import phone_accounts, report_without_account, supply_named
 from actions.information import ActionOfficeInfo, ActionTariffInfo
+from actions.journeys import PUBLIC_ANSWERS
 from actions.outages import MEDICAL, MEDICAL_NOTE
-from actions.replies import Reply
+from actions.replies import Reply, send_all
 from actions.safety import GuardedAction
 from bot import records
 from bot.formatting import mask_address
@@ -59,6 +60,14 @@ class ActionAskAffirmation(GuardedAction):
 FOLLOW_UPS = {"tariff_info": ActionTariffInfo, "office_info": ActionOfficeInfo}
 
 
+def offered_street_report(tracker: Tracker) -> bool:
+    """Luz's last words before this message offered someone without an account the report at a street or zone."""
+    said = [e for e in tracker.events if e.get("event") in ("user", "bot")]
+    before = said[:-1] if said and said[-1].get("event") == "user" else said
+    last = next((e for e in reversed(before) if e.get("event") == "bot"), None)
+    return last is not None and (last.get("text") or "").startswith(report_without_account().text[:60])
+
+
 def previous_intent(tracker: Tracker) -> Optional[str]:
     """The intent of the customer's message before the latest one."""
     said = [e for e in tracker.events if e.get("event") == "user"]
@@ -83,6 +92,14 @@ class ActionSwitchAccount(GuardedAction):
         follow_up = FOLLOW_UPS.get(previous_intent(tracker) or "")
         if not number and follow_up and fold(tracker.latest_message.get("text") or "").lstrip("¿ ").startswith("y "):
             return await follow_up().act(dispatcher, tracker, domain)  # "¿y para un local comercial?"
+        if not number and offered_street_report(tracker):  # the address asked for just before: reported there
+            said, phone = tracker.latest_message.get("text") or "", sender_phone(tracker)
+            channel = tracker.get_latest_input_channel() or "rest"
+            replies = await with_records(lambda session: PUBLIC_ANSWERS["report_outage"](
+                session, f"no hay luz en {said}", phone, channel))
+            if replies:
+                send_all(dispatcher, replies)
+                return []
         if not number:
             Reply("Gracias por el dato. ¿Qué quieres hacer con él? Por ejemplo, consultar tu saldo o revisar un reclamo.",
                   [("Consultar mi saldo", "/check_balance"), ("Ver opciones", "/help")]).send(dispatcher)

@@ -81,3 +81,18 @@ async def test_the_other_supply_named_in_words_is_switched_to(run):
         outcome = await run(ActionSwitchAccount(), tracker)
         assert outcome.slots() == {"account_number": number, "account_verified": True}, said
         assert "ahora hablamos de la cuenta 100200313" in outcome.text
+
+
+async def test_an_address_given_after_the_street_report_was_offered_is_reported_there(run):
+    from actions.identity import report_without_account
+
+    address = "Calle 13 # 68-20, Puente Aranda"
+    tracker = make_tracker("+573109990061", intent="inform", text=address)
+    tracker.events = [{"event": "user", "text": "no soy el titular, no hay luz en la cuadra"},
+                      {"event": "bot", "text": report_without_account().text},
+                      {"event": "user", "text": address, "parse_data": {}}]
+    outcome = await run(ActionSwitchAccount(), tracker)
+    assert "Registré el reporte de falta de energía" in outcome.text and "AV-" in outcome.text
+    assert "Gracias por el dato" not in outcome.text
+    elsewhere = make_tracker("+573109990061", intent="inform", text=address)  # without the offer: asked what for
+    assert "Gracias por el dato" in (await run(ActionSwitchAccount(), elsewhere)).text
